@@ -1,0 +1,56 @@
+//! riverchief schema migrations. One file per change; the same migrations run on SQLite and PostgreSQL.
+//! Never demo data: that lives in the `seed` crate.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_registry;
+mod m20261128_000002_readings;
+mod m20261128_000003_enterprises;
+mod m20261128_000004_users;
+mod m20261128_000005_self_checks;
+mod m20261128_000006_alerts_notices;
+mod m20261128_000007_jobs_meta;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_registry::Migration),
+            Box::new(m20261128_000002_readings::Migration),
+            Box::new(m20261128_000003_enterprises::Migration),
+            Box::new(m20261128_000004_users::Migration),
+            Box::new(m20261128_000005_self_checks::Migration),
+            Box::new(m20261128_000006_alerts_notices::Migration),
+            Box::new(m20261128_000007_jobs_meta::Migration),
+        ]
+    }
+}
+
+/// `created_at`-style column: a UTC instant, required.
+pub(crate) fn instant<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+/// A UTC instant that may be absent.
+pub(crate) fn instant_null<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).timestamp_with_time_zone().null().take()
+}
+
+pub(crate) fn fk<F: IntoIden, T: IntoIden, C: IntoIden>(
+    from_table: F,
+    from_col: C,
+    to_table: T,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from_tbl(from_table)
+        .from_col(from_col)
+        .to_tbl(to_table)
+        .to_col(Alias::new("id"))
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}

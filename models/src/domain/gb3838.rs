@@ -1,0 +1,871 @@
+//! GB 3838-2002 surface-water quality: the Table 1 items, their limits, and single-factor classification.
+//!
+//! Numbers come from `shared/reference/gb3838_2002_limits.csv`; the unit tests below walk every limit.
+//! Pure code: plain values in, plain values out.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A GB 3838 water-quality class. `WorseThanV` is 劣V, anything failing class V.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum WaterClass {
+    #[serde(rename = "I")]
+    I = 1,
+    #[serde(rename = "II")]
+    II = 2,
+    #[serde(rename = "III")]
+    III = 3,
+    #[serde(rename = "IV")]
+    IV = 4,
+    #[serde(rename = "V")]
+    V = 5,
+    #[serde(rename = "劣V")]
+    WorseThanV = 6,
+}
+
+impl WaterClass {
+    pub const ALL: [WaterClass; 6] = [
+        Self::I,
+        Self::II,
+        Self::III,
+        Self::IV,
+        Self::V,
+        Self::WorseThanV,
+    ];
+    /// The five classes that have limits, best first.
+    const LIMITED: [WaterClass; 5] = [Self::I, Self::II, Self::III, Self::IV, Self::V];
+
+    /// Stored form: 1..=6.
+    pub fn rank(self) -> i16 {
+        self as i16
+    }
+
+    pub fn from_rank(rank: i16) -> Option<Self> {
+        Self::ALL
+            .get(usize::try_from(rank).ok()?.checked_sub(1)?)
+            .copied()
+    }
+
+    /// Roman numeral as printed in Chinese reports: `I` … `V`, `劣V`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::I => "I",
+            Self::II => "II",
+            Self::III => "III",
+            Self::IV => "IV",
+            Self::V => "V",
+            Self::WorseThanV => "劣V",
+        }
+    }
+
+    /// Accepts `I`..`V`, `劣V`, `worse_than_v`, `VI`, and arabic `1`..`6`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Some(match s.to_ascii_uppercase().as_str() {
+            "I" | "1" => Self::I,
+            "II" | "2" => Self::II,
+            "III" | "3" => Self::III,
+            "IV" | "4" => Self::IV,
+            "V" | "5" => Self::V,
+            "VI" | "6" | "WORSE_THAN_V" | "劣V" => Self::WorseThanV,
+            _ => return None,
+        })
+    }
+
+    /// Class I–III: counts towards the excellent-water rate (优良水质比例).
+    pub fn is_excellent_or_good(self) -> bool {
+        self <= Self::III
+    }
+
+    /// Section status word of the national evaluation method.
+    pub fn status(self) -> Status {
+        match self {
+            Self::I | Self::II => Status::Excellent,
+            Self::III => Status::Good,
+            Self::IV => Status::SlightlyPolluted,
+            Self::V => Status::ModeratelyPolluted,
+            Self::WorseThanV => Status::HeavilyPolluted,
+        }
+    }
+}
+
+impl fmt::Display for WaterClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Water-quality status words (水质状况) with the colours used on maps and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Excellent,
+    Good,
+    SlightlyPolluted,
+    ModeratelyPolluted,
+    HeavilyPolluted,
+}
+
+impl Status {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Excellent => "优",
+            Self::Good => "良好",
+            Self::SlightlyPolluted => "轻度污染",
+            Self::ModeratelyPolluted => "中度污染",
+            Self::HeavilyPolluted => "重度污染",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::Excellent => "excellent",
+            Self::Good => "good",
+            Self::SlightlyPolluted => "slightly polluted",
+            Self::ModeratelyPolluted => "moderately polluted",
+            Self::HeavilyPolluted => "heavily polluted",
+        }
+    }
+
+    /// Map colour of the national method (blue, green, yellow, orange, red).
+    pub fn colour(self) -> &'static str {
+        match self {
+            Self::Excellent => "blue",
+            Self::Good => "green",
+            Self::SlightlyPolluted => "yellow",
+            Self::ModeratelyPolluted => "orange",
+            Self::HeavilyPolluted => "red",
+        }
+    }
+}
+
+/// River or lake/reservoir: lakes and reservoirs use their own TP limits and evaluate TN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaterBodyKind {
+    River,
+    Lake,
+    Reservoir,
+}
+
+impl WaterBodyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::River => "river",
+            Self::Lake => "lake",
+            Self::Reservoir => "reservoir",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "river" => Some(Self::River),
+            "lake" => Some(Self::Lake),
+            "reservoir" => Some(Self::Reservoir),
+            _ => None,
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::River => "河流",
+            Self::Lake => "湖泊",
+            Self::Reservoir => "水库",
+        }
+    }
+
+    fn uses_lake_limits(self) -> bool {
+        !matches!(self, Self::River)
+    }
+}
+
+/// How a limit bounds a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Direction {
+    /// `value <= limit` meets the class.
+    UpperBound,
+    /// `value >= limit` meets the class (dissolved oxygen).
+    LowerBound,
+    /// `low <= value <= high` for every class, otherwise 劣V (pH).
+    Range { low: f64, high: f64 },
+    /// No class limits (water temperature).
+    Unclassified,
+}
+
+/// The 24 items of GB 3838-2002 Table 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parameter {
+    Temp,
+    Ph,
+    Do,
+    Codmn,
+    Cod,
+    Bod5,
+    Nh3n,
+    Tp,
+    Tn,
+    Cu,
+    Zn,
+    F,
+    Se,
+    As,
+    Hg,
+    Cd,
+    Cr6,
+    Pb,
+    Cn,
+    Phenol,
+    Oil,
+    Las,
+    Sulfide,
+    FecalColiform,
+}
+
+/// One row of Table 1.
+#[derive(Debug)]
+pub struct ParameterInfo {
+    pub parameter: Parameter,
+    /// Stable key used in the API, the database and reports.
+    pub key: &'static str,
+    /// HJ 212-2017 codes; the first is the "total" code, the second (if any) the alternative family.
+    pub hj212_codes: &'static [&'static str],
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+    /// Short label for reports and notices (`NH3-N`).
+    pub symbol: &'static str,
+    /// Unit of the standard (and of stored values).
+    pub unit: &'static str,
+    pub direction: Direction,
+    /// Class I..V limits for rivers (and for lakes where `lake_limits` is `None`).
+    pub limits: Option<[f64; 5]>,
+    /// Class I..V limits for lakes and reservoirs, where they differ (TP).
+    pub lake_limits: Option<[f64; 5]>,
+    /// Whether the item counts in a section's class (2011 method: not temperature, TN on rivers, fecal coliform).
+    evaluated_in_rivers: bool,
+    evaluated_in_lakes: bool,
+    /// Whether the value is a concentration (must not be negative; µg/L converts).
+    pub is_concentration: bool,
+}
+
+const fn row(
+    parameter: Parameter,
+    key: &'static str,
+    hj212_codes: &'static [&'static str],
+    names: (&'static str, &'static str, &'static str),
+    unit: &'static str,
+    direction: Direction,
+    limits: Option<[f64; 5]>,
+) -> ParameterInfo {
+    ParameterInfo {
+        parameter,
+        key,
+        hj212_codes,
+        name_zh: names.0,
+        name_en: names.1,
+        symbol: names.2,
+        unit,
+        direction,
+        limits,
+        lake_limits: None,
+        evaluated_in_rivers: true,
+        evaluated_in_lakes: true,
+        is_concentration: true,
+    }
+}
+
+const MG_L: &str = "mg/L";
+const UP: Direction = Direction::UpperBound;
+
+/// GB 3838-2002 Table 1, in the standard's order.
+pub static TABLE_1: [ParameterInfo; 24] = [
+    ParameterInfo {
+        evaluated_in_rivers: false,
+        evaluated_in_lakes: false,
+        is_concentration: false,
+        ..row(
+            Parameter::Temp,
+            "temp",
+            &["w01010"],
+            ("水温", "water temperature", "水温"),
+            "℃",
+            Direction::Unclassified,
+            None,
+        )
+    },
+    ParameterInfo {
+        is_concentration: false,
+        ..row(
+            Parameter::Ph,
+            "ph",
+            &["w01001"],
+            ("pH值", "pH", "pH"),
+            "无量纲",
+            Direction::Range {
+                low: 6.0,
+                high: 9.0,
+            },
+            None,
+        )
+    },
+    row(
+        Parameter::Do,
+        "do",
+        &["w01009"],
+        ("溶解氧", "dissolved oxygen", "DO"),
+        MG_L,
+        Direction::LowerBound,
+        Some([7.5, 6.0, 5.0, 3.0, 2.0]),
+    ),
+    row(
+        Parameter::Codmn,
+        "codmn",
+        &["w01019"],
+        ("高锰酸盐指数", "permanganate index", "CODMn"),
+        MG_L,
+        UP,
+        Some([2.0, 4.0, 6.0, 10.0, 15.0]),
+    ),
+    row(
+        Parameter::Cod,
+        "cod",
+        &["w01018"],
+        ("化学需氧量", "chemical oxygen demand", "COD"),
+        MG_L,
+        UP,
+        Some([15.0, 15.0, 20.0, 30.0, 40.0]),
+    ),
+    row(
+        Parameter::Bod5,
+        "bod5",
+        &["w01017"],
+        (
+            "五日生化需氧量",
+            "five-day biochemical oxygen demand",
+            "BOD5",
+        ),
+        MG_L,
+        UP,
+        Some([3.0, 3.0, 4.0, 6.0, 10.0]),
+    ),
+    row(
+        Parameter::Nh3n,
+        "nh3n",
+        &["w21003"],
+        ("氨氮", "ammonia nitrogen", "NH3-N"),
+        MG_L,
+        UP,
+        Some([0.15, 0.5, 1.0, 1.5, 2.0]),
+    ),
+    ParameterInfo {
+        lake_limits: Some([0.01, 0.025, 0.05, 0.1, 0.2]),
+        ..row(
+            Parameter::Tp,
+            "tp",
+            &["w21011"],
+            ("总磷", "total phosphorus", "TP"),
+            MG_L,
+            UP,
+            Some([0.02, 0.1, 0.2, 0.3, 0.4]),
+        )
+    },
+    ParameterInfo {
+        evaluated_in_rivers: false,
+        ..row(
+            Parameter::Tn,
+            "tn",
+            &["w21001"],
+            ("总氮", "total nitrogen", "TN"),
+            MG_L,
+            UP,
+            Some([0.2, 0.5, 1.0, 1.5, 2.0]),
+        )
+    },
+    row(
+        Parameter::Cu,
+        "cu",
+        &["w20122", "w20138"],
+        ("铜", "copper", "Cu"),
+        MG_L,
+        UP,
+        Some([0.01, 1.0, 1.0, 1.0, 1.0]),
+    ),
+    row(
+        Parameter::Zn,
+        "zn",
+        &["w20123", "w20139"],
+        ("锌", "zinc", "Zn"),
+        MG_L,
+        UP,
+        Some([0.05, 1.0, 1.0, 2.0, 2.0]),
+    ),
+    row(
+        Parameter::F,
+        "f",
+        &["w21017"],
+        ("氟化物", "fluoride", "F⁻"),
+        MG_L,
+        UP,
+        Some([1.0, 1.0, 1.0, 1.5, 1.5]),
+    ),
+    row(
+        Parameter::Se,
+        "se",
+        &["w20128", "w20140"],
+        ("硒", "selenium", "Se"),
+        MG_L,
+        UP,
+        Some([0.01, 0.01, 0.01, 0.02, 0.02]),
+    ),
+    row(
+        Parameter::As,
+        "as",
+        &["w20119", "w20141"],
+        ("砷", "arsenic", "As"),
+        MG_L,
+        UP,
+        Some([0.05, 0.05, 0.05, 0.1, 0.1]),
+    ),
+    row(
+        Parameter::Hg,
+        "hg",
+        &["w20111", "w20142"],
+        ("汞", "mercury", "Hg"),
+        MG_L,
+        UP,
+        Some([0.00005, 0.00005, 0.0001, 0.001, 0.001]),
+    ),
+    row(
+        Parameter::Cd,
+        "cd",
+        &["w20115", "w20143"],
+        ("镉", "cadmium", "Cd"),
+        MG_L,
+        UP,
+        Some([0.001, 0.005, 0.005, 0.005, 0.01]),
+    ),
+    row(
+        Parameter::Cr6,
+        "cr6",
+        &["w20117"],
+        ("六价铬", "hexavalent chromium", "Cr(VI)"),
+        MG_L,
+        UP,
+        Some([0.01, 0.05, 0.05, 0.05, 0.1]),
+    ),
+    row(
+        Parameter::Pb,
+        "pb",
+        &["w20120", "w20144"],
+        ("铅", "lead", "Pb"),
+        MG_L,
+        UP,
+        Some([0.01, 0.01, 0.05, 0.05, 0.1]),
+    ),
+    row(
+        Parameter::Cn,
+        "cn",
+        &["w21016"],
+        ("氰化物", "cyanide", "CN⁻"),
+        MG_L,
+        UP,
+        Some([0.005, 0.05, 0.2, 0.2, 0.2]),
+    ),
+    row(
+        Parameter::Phenol,
+        "phenol",
+        &["w23002"],
+        ("挥发酚", "volatile phenol", "挥发酚"),
+        MG_L,
+        UP,
+        Some([0.002, 0.002, 0.005, 0.01, 0.1]),
+    ),
+    row(
+        Parameter::Oil,
+        "oil",
+        &["w22001"],
+        ("石油类", "petroleum", "石油类"),
+        MG_L,
+        UP,
+        Some([0.05, 0.05, 0.05, 0.5, 1.0]),
+    ),
+    row(
+        Parameter::Las,
+        "las",
+        &["w19002"],
+        ("阴离子表面活性剂", "anionic surfactant", "LAS"),
+        MG_L,
+        UP,
+        Some([0.2, 0.2, 0.2, 0.3, 0.3]),
+    ),
+    row(
+        Parameter::Sulfide,
+        "sulfide",
+        &["w21019"],
+        ("硫化物", "sulfide", "硫化物"),
+        MG_L,
+        UP,
+        Some([0.05, 0.1, 0.2, 0.5, 1.0]),
+    ),
+    ParameterInfo {
+        evaluated_in_rivers: false,
+        evaluated_in_lakes: false,
+        ..row(
+            Parameter::FecalColiform,
+            "fecal_coliform",
+            &["w02003"],
+            ("粪大肠菌群", "fecal coliform", "粪大肠菌群"),
+            "个/L",
+            UP,
+            Some([200.0, 2000.0, 10000.0, 20000.0, 40000.0]),
+        )
+    },
+];
+
+impl Parameter {
+    pub fn info(self) -> &'static ParameterInfo {
+        // TABLE_1 is in declaration order of the enum; the unit tests hold that invariant.
+        &TABLE_1[self as usize]
+    }
+
+    pub fn key(self) -> &'static str {
+        self.info().key
+    }
+
+    /// Every item, in the standard's order.
+    pub fn all() -> impl Iterator<Item = Parameter> {
+        TABLE_1.iter().map(|info| info.parameter)
+    }
+
+    /// A parameter key (`nh3n`) or an HJ 212-2017 code (`w21003`, either metal family), case-insensitive.
+    pub fn parse(s: &str) -> Option<Parameter> {
+        let s = s.trim();
+        TABLE_1
+            .iter()
+            .find(|info| {
+                info.key.eq_ignore_ascii_case(s)
+                    || info.hj212_codes.iter().any(|c| c.eq_ignore_ascii_case(s))
+            })
+            .map(|info| info.parameter)
+    }
+
+    /// Class I..V limits that apply on this kind of water body.
+    pub fn limits(self, kind: WaterBodyKind) -> Option<[f64; 5]> {
+        let info = self.info();
+        match info.lake_limits {
+            Some(lake) if kind.uses_lake_limits() => Some(lake),
+            _ => info.limits,
+        }
+    }
+
+    /// The limit a value must meet to be in `class`; `None` for 劣V or unlimited items.
+    pub fn limit_for(self, class: WaterClass, kind: WaterBodyKind) -> Option<f64> {
+        let idx = usize::try_from(class.rank() - 1).ok()?;
+        self.limits(kind)?.get(idx).copied()
+    }
+
+    /// Whether the item counts in a section's class under the national evaluation method.
+    pub fn is_evaluated(self, kind: WaterBodyKind) -> bool {
+        let info = self.info();
+        if kind.uses_lake_limits() {
+            info.evaluated_in_lakes
+        } else {
+            info.evaluated_in_rivers
+        }
+    }
+
+    /// Single-factor class of one value: the first class, scanning I→V, whose limit the value meets.
+    /// Limits are inclusive; DO is a lower bound; pH must lie in 6–9. `None` for water temperature.
+    pub fn classify(self, value: f64, kind: WaterBodyKind) -> Option<WaterClass> {
+        match self.info().direction {
+            Direction::Unclassified => None,
+            Direction::Range { low, high } => Some(if (low..=high).contains(&value) {
+                WaterClass::I
+            } else {
+                WaterClass::WorseThanV
+            }),
+            direction => {
+                let limits = self.limits(kind)?;
+                let meets = |limit: f64| match direction {
+                    Direction::LowerBound => value >= limit,
+                    _ => value <= limit,
+                };
+                Some(
+                    WaterClass::LIMITED
+                        .into_iter()
+                        .zip(limits)
+                        .find(|&(_, limit)| meets(limit))
+                        .map_or(WaterClass::WorseThanV, |(class, _)| class),
+                )
+            }
+        }
+    }
+
+    /// Exceedance multiple against the class III limit, `(C − C_III) / C_III`, when the value is worse
+    /// than class III. Not defined for temperature, pH or DO.
+    pub fn exceedance_multiple(self, value: f64, kind: WaterBodyKind) -> Option<f64> {
+        if self.info().direction != Direction::UpperBound {
+            return None;
+        }
+        let limit = self.limit_for(WaterClass::III, kind)?;
+        (value > limit).then(|| (value - limit) / limit)
+    }
+}
+
+impl fmt::Display for Parameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Units a concentration may be submitted in, converted to the standard's mg/L on ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConcentrationUnit {
+    MgPerL,
+    UgPerL,
+}
+
+impl ConcentrationUnit {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mg/l" => Some(Self::MgPerL),
+            "ug/l" | "µg/l" | "μg/l" => Some(Self::UgPerL),
+            _ => None,
+        }
+    }
+
+    /// The value in mg/L.
+    pub fn to_mg_per_l(self, value: f64) -> f64 {
+        match self {
+            Self::MgPerL => value,
+            Self::UgPerL => value / 1000.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = include_str!("../../data/gb3838_2002_limits.csv");
+
+    #[test]
+    fn table_order_matches_the_enum() {
+        for (i, info) in TABLE_1.iter().enumerate() {
+            assert_eq!(info.parameter as usize, i, "{}", info.key);
+        }
+    }
+
+    /// One Table 1 row of the reference CSV: (HJ 212 code, river limits, lake limits).
+    fn reference_rows() -> Vec<(String, Option<[f64; 5]>, Option<[f64; 5]>)> {
+        let mut rows = Vec::new();
+        let mut lines = CSV.lines();
+        let header: Vec<&str> = split_csv(lines.next().expect("header"));
+        let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+        let (table, first, lake_first, code) = (
+            col("table"),
+            col("class_I"),
+            col("lake_reservoir_I"),
+            col("hj212_code_total"),
+        );
+        for line in lines {
+            let cells = split_csv(line);
+            if cells[table] != "1" {
+                continue;
+            }
+            let five = |start: usize| -> Option<[f64; 5]> {
+                let v: Vec<f64> = (start..start + 5)
+                    .filter_map(|i| cells[i].parse().ok())
+                    .collect();
+                <[f64; 5]>::try_from(v).ok()
+            };
+            rows.push((cells[code].to_string(), five(first), five(lake_first)));
+        }
+        rows
+    }
+
+    /// Minimal CSV split honouring double quotes (the reference notes contain commas).
+    fn split_csv(line: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let (mut start, mut quoted) = (0, false);
+        for (i, ch) in line.char_indices() {
+            match ch {
+                '"' => quoted = !quoted,
+                ',' if !quoted => {
+                    out.push(line[start..i].trim_matches('"'));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(line[start..].trim_matches('"'));
+        out
+    }
+
+    #[test]
+    fn limits_match_the_reference_table() {
+        let rows = reference_rows();
+        assert_eq!(rows.len(), 24);
+        for (code, river, lake) in rows {
+            let p = Parameter::parse(&code).unwrap_or_else(|| panic!("{code} not known"));
+            assert_eq!(p.info().limits, river, "{code} river limits");
+            if lake.is_some() {
+                assert_eq!(p.limits(WaterBodyKind::Lake), lake, "{code} lake limits");
+            } else {
+                assert_eq!(p.limits(WaterBodyKind::Lake), river, "{code} lake limits");
+            }
+        }
+    }
+
+    /// Every limit, on rivers and lakes: at the limit, just inside and just outside.
+    #[test]
+    fn every_limit_is_inclusive_and_the_better_class_wins() {
+        for kind in [WaterBodyKind::River, WaterBodyKind::Lake] {
+            for p in Parameter::all() {
+                let Some(limits) = p.limits(kind) else {
+                    continue;
+                };
+                let lower_bound = p.info().direction == Direction::LowerBound;
+                for (i, &limit) in limits.iter().enumerate() {
+                    // The best class sharing this limit wins.
+                    let best = limits.iter().position(|&l| l == limit).expect("present");
+                    let expected = WaterClass::LIMITED[best];
+                    assert_eq!(
+                        p.classify(limit, kind),
+                        Some(expected),
+                        "{p} {kind:?} at class {} limit",
+                        i + 1
+                    );
+                    let eps = limit * 1e-9;
+                    let (inside, outside) = if lower_bound {
+                        (limit + eps, limit - eps)
+                    } else {
+                        (limit - eps, limit + eps)
+                    };
+                    assert!(
+                        p.classify(inside, kind).expect("class") <= expected,
+                        "{p} just inside"
+                    );
+                    // Just outside the last limit sharing this value lands in the next class.
+                    let last = limits.iter().rposition(|&l| l == limit).expect("present");
+                    let next = WaterClass::ALL[last + 1];
+                    assert_eq!(
+                        p.classify(outside, kind),
+                        Some(next),
+                        "{p} {kind:?} just outside {limit}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ph_is_a_range_for_every_class() {
+        let ph = Parameter::Ph;
+        for (v, c) in [
+            (6.0, WaterClass::I),
+            (9.0, WaterClass::I),
+            (7.4, WaterClass::I),
+            (5.99, WaterClass::WorseThanV),
+            (9.01, WaterClass::WorseThanV),
+        ] {
+            assert_eq!(ph.classify(v, WaterBodyKind::River), Some(c), "pH {v}");
+        }
+    }
+
+    #[test]
+    fn temperature_has_no_class_and_reference_items_are_not_evaluated() {
+        assert_eq!(Parameter::Temp.classify(25.0, WaterBodyKind::River), None);
+        assert!(!Parameter::Tn.is_evaluated(WaterBodyKind::River));
+        assert!(Parameter::Tn.is_evaluated(WaterBodyKind::Lake));
+        assert!(!Parameter::FecalColiform.is_evaluated(WaterBodyKind::Lake));
+        assert!(Parameter::Nh3n.is_evaluated(WaterBodyKind::River));
+        let evaluated = Parameter::all()
+            .filter(|p| p.is_evaluated(WaterBodyKind::River))
+            .count();
+        assert_eq!(
+            evaluated, 21,
+            "the 2011 method evaluates 21 items on rivers"
+        );
+    }
+
+    #[test]
+    fn lake_tp_uses_the_lake_column() {
+        assert_eq!(
+            Parameter::Tp.classify(0.08, WaterBodyKind::River),
+            Some(WaterClass::II)
+        );
+        assert_eq!(
+            Parameter::Tp.classify(0.08, WaterBodyKind::Lake),
+            Some(WaterClass::IV)
+        );
+        assert_eq!(
+            Parameter::Tp.classify(0.08, WaterBodyKind::Reservoir),
+            Some(WaterClass::IV)
+        );
+    }
+
+    #[test]
+    fn parse_accepts_keys_and_both_hj212_code_families() {
+        assert_eq!(Parameter::parse("nh3n"), Some(Parameter::Nh3n));
+        assert_eq!(Parameter::parse("W21003"), Some(Parameter::Nh3n));
+        assert_eq!(Parameter::parse("w20142"), Some(Parameter::Hg));
+        assert_eq!(Parameter::parse("w20111"), Some(Parameter::Hg));
+        assert_eq!(
+            Parameter::parse("fecal_coliform"),
+            Some(Parameter::FecalColiform)
+        );
+        assert_eq!(Parameter::parse("nh4"), None);
+        for p in Parameter::all() {
+            assert_eq!(Parameter::parse(p.key()), Some(p));
+        }
+    }
+
+    #[test]
+    fn exceedance_multiple_is_against_class_iii() {
+        let m = Parameter::Nh3n
+            .exceedance_multiple(1.62, WaterBodyKind::River)
+            .expect("worse than III");
+        assert!((m - 0.62).abs() < 1e-12);
+        assert_eq!(
+            Parameter::Nh3n.exceedance_multiple(1.0, WaterBodyKind::River),
+            None
+        );
+        assert_eq!(
+            Parameter::Do.exceedance_multiple(1.0, WaterBodyKind::River),
+            None
+        );
+        let lake = Parameter::Tp
+            .exceedance_multiple(0.1, WaterBodyKind::Lake)
+            .expect("lake III is 0.05");
+        assert!((lake - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn class_round_trips_and_orders_worse_last() {
+        for c in WaterClass::ALL {
+            assert_eq!(WaterClass::from_rank(c.rank()), Some(c));
+            assert_eq!(WaterClass::parse(c.label()), Some(c));
+        }
+        assert_eq!(WaterClass::from_rank(0), None);
+        assert_eq!(WaterClass::from_rank(7), None);
+        assert!(WaterClass::WorseThanV > WaterClass::V);
+        assert_eq!(WaterClass::IV.status().zh(), "轻度污染");
+        assert_eq!(WaterClass::II.status(), Status::Excellent);
+    }
+
+    #[test]
+    fn micrograms_convert_exactly_at_limits() {
+        // 50 µg/L of arsenic is exactly the class III limit, not a hair above it.
+        let v = ConcentrationUnit::UgPerL.to_mg_per_l(50.0);
+        assert_eq!(
+            Parameter::As.classify(v, WaterBodyKind::River),
+            Some(WaterClass::I)
+        );
+        assert_eq!(
+            ConcentrationUnit::parse("µg/L"),
+            Some(ConcentrationUnit::UgPerL)
+        );
+    }
+}

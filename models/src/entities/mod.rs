@@ -1,0 +1,18 @@
+//! sea-orm entities, one file per table. Behaviour lives beside them in `models::<table>`.
+
+pub mod alert_events;
+pub mod alerts;
+pub mod api_tokens;
+pub mod app_meta;
+pub mod chief_assignments;
+pub mod enterprises;
+pub mod job_runs;
+pub mod notices;
+pub mod outfalls;
+pub mod readings;
+pub mod regions;
+pub mod river_chiefs;
+pub mod sections;
+pub mod self_checks;
+pub mod users;
+pub mod water_bodies;

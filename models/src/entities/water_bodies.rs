@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "water_bodies")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    /// river | lake | reservoir
+    pub kind: String,
+    pub description: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::sections::Entity")]
+    Sections,
+}
+
+impl Related<super::sections::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Sections.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,18 @@
+//! riverchief's domain and its storage: pure rules in [`domain`], sea-orm entities in [`entities`],
+//! and one module of operations per table. Handlers and jobs call these; they never build queries.
+
+pub mod alerts;
+pub mod app_meta;
+pub mod chiefs;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod job_runs;
+pub mod notices;
+pub mod readings;
+pub mod registry;
+pub mod sections;
+pub mod users;
+
+pub use migration::Migrator;
+pub use sea_orm::{DatabaseConnection, DbErr};
