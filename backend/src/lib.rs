@@ -1,1 +1,14 @@
+//! Everything riverchief shows the outside world: the HTTP API, the command line, and start-up.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod views;
+
+pub use config::Settings;
+pub use startup::Application;

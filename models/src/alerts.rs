@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
 };
 
 use crate::chiefs;
@@ -84,11 +84,7 @@ pub async fn record_exceedance(
             now,
         )
         .await?;
-        return Ok(AlertOutcome {
-            alert_id,
-            opened: false,
-            notice_queued: false,
-        });
+        return Ok(AlertOutcome { alert_id, opened: false, notice_queued: false });
     }
 
     let alert = alerts::ActiveModel {
@@ -123,10 +119,7 @@ pub async fn record_exceedance(
     .await?;
 
     let chain = chiefs::chain_for_section(db, &ctx.section).await?;
-    let Some(chief) = chain
-        .iter()
-        .find(|c| c.email.as_deref().is_some_and(|e| !e.trim().is_empty()))
-    else {
+    let Some(chief) = chain.iter().find(|c| c.email.as_deref().is_some_and(|e| !e.trim().is_empty())) else {
         record_event(
             db,
             alert.id,
@@ -136,11 +129,7 @@ pub async fn record_exceedance(
             now,
         )
         .await?;
-        return Ok(AlertOutcome {
-            alert_id: alert.id,
-            opened: true,
-            notice_queued: false,
-        });
+        return Ok(AlertOutcome { alert_id: alert.id, opened: true, notice_queued: false });
     };
     let text = Exceedance {
         alert_id: alert.id,
@@ -171,20 +160,9 @@ pub async fn record_exceedance(
         now,
     )
     .await?;
-    record_event(
-        db,
-        alert.id,
-        "notice_queued",
-        None,
-        format!("notice {} → chief {}", notice.id, chief.id),
-        now,
-    )
-    .await?;
-    Ok(AlertOutcome {
-        alert_id: alert.id,
-        opened: true,
-        notice_queued: true,
-    })
+    record_event(db, alert.id, "notice_queued", None, format!("notice {} → chief {}", notice.id, chief.id), now)
+        .await?;
+    Ok(AlertOutcome { alert_id: alert.id, opened: true, notice_queued: true })
 }
 
 async fn record_event(
@@ -209,10 +187,7 @@ async fn record_event(
     Ok(())
 }
 
-pub async fn find_by_id(
-    db: &impl ConnectionTrait,
-    id: i32,
-) -> Result<Option<alerts::Model>, DbErr> {
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<alerts::Model>, DbErr> {
     alerts::Entity::find_by_id(id).one(db).await
 }
 
@@ -225,10 +200,7 @@ pub async fn list_live(db: &impl ConnectionTrait) -> Result<Vec<alerts::Model>, 
         .await
 }
 
-pub async fn events(
-    db: &impl ConnectionTrait,
-    alert_id: i32,
-) -> Result<Vec<alert_events::Model>, DbErr> {
+pub async fn events(db: &impl ConnectionTrait, alert_id: i32) -> Result<Vec<alert_events::Model>, DbErr> {
     alert_events::Entity::find()
         .filter(alert_events::Column::AlertId.eq(alert_id))
         .order_by_asc(alert_events::Column::Id)

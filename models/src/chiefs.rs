@@ -13,13 +13,11 @@ pub async fn chain_for_section(
 ) -> Result<Vec<river_chiefs::Model>, DbErr> {
     let assignments = chief_assignments::Entity::find()
         .filter(
-            Condition::any()
-                .add(chief_assignments::Column::SectionId.eq(section.id))
-                .add(
-                    Condition::all()
-                        .add(chief_assignments::Column::WaterBodyId.eq(section.water_body_id))
-                        .add(chief_assignments::Column::SectionId.is_null()),
-                ),
+            Condition::any().add(chief_assignments::Column::SectionId.eq(section.id)).add(
+                Condition::all()
+                    .add(chief_assignments::Column::WaterBodyId.eq(section.water_body_id))
+                    .add(chief_assignments::Column::SectionId.is_null()),
+            ),
         )
         .all(db)
         .await?;
@@ -30,18 +28,10 @@ pub async fn chain_for_section(
         .all(db)
         .await?;
     // Unknown levels sort last; ties by id so the order is stable.
-    chiefs.sort_by_key(|c| {
-        (
-            ChiefLevel::parse(&c.level).map_or(u8::MAX, |l| l as u8),
-            c.id,
-        )
-    });
+    chiefs.sort_by_key(|c| (ChiefLevel::parse(&c.level).map_or(u8::MAX, |l| l as u8), c.id));
     Ok(chiefs)
 }
 
-pub async fn find_by_id(
-    db: &impl ConnectionTrait,
-    id: i32,
-) -> Result<Option<river_chiefs::Model>, DbErr> {
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<river_chiefs::Model>, DbErr> {
     river_chiefs::Entity::find_by_id(id).one(db).await
 }

@@ -4,27 +4,38 @@ use std::time::Duration;
 
 use migration::MigratorTrait;
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
+
+/// Applies pending migrations over one dedicated connection, then opens the pool. Migrating through the
+/// pool would let one pooled SQLite connection cache the schema half-way through a migration (a table
+/// without its unique index), and SQLite does not re-check a cached schema for every kind of error.
+pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let single = connect_with(url, 1).await?;
+    migrate(&single).await?;
+    single.close().await?;
+    connect(url).await
+}
 
 /// Connects to `url` (`sqlite://file.db` or `postgres://…`). A missing SQLite file is created; SQLite runs
 /// in WAL mode with a busy timeout so readers never block the writer.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let sqlite = normalise_url(url).starts_with("sqlite:");
+    connect_with(url, if sqlite { 4 } else { 10 }).await
+}
+
+async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let url = normalise_url(url);
     let mut options = ConnectOptions::new(url.clone());
-    options
-        .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(30));
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30)).max_connections(max_connections);
     if url.starts_with("sqlite:") {
-        options.max_connections(4).map_sqlx_sqlite_opts(|o| {
+        options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(15))
                 .foreign_keys(true)
         });
-    } else {
-        options.max_connections(10);
     }
     Database::connect(options).await
 }
@@ -32,11 +43,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// `riverchief.db` and `sqlite:riverchief.db` both mean a file, created on first use.
 fn normalise_url(url: &str) -> String {
     let url = url.trim();
-    let url = if url.contains("://") || url.starts_with("sqlite:") {
-        url.to_string()
-    } else {
-        format!("sqlite://{url}")
-    };
+    let url =
+        if url.contains("://") || url.starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
     if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
         let sep = if url.contains('?') { '&' } else { '?' };
         format!("{url}{sep}mode=rwc")
@@ -45,7 +53,7 @@ fn normalise_url(url: &str) -> String {
     }
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration. Prefer [`open`], which does it on a connection of its own.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await
 }
@@ -71,14 +79,8 @@ mod tests {
 
     #[test]
     fn plain_file_names_become_sqlite_urls_that_create_the_file() {
-        assert_eq!(
-            normalise_url("riverchief.db"),
-            "sqlite://riverchief.db?mode=rwc"
-        );
-        assert_eq!(
-            normalise_url("sqlite://x.db?mode=ro"),
-            "sqlite://x.db?mode=ro"
-        );
+        assert_eq!(normalise_url("riverchief.db"), "sqlite://riverchief.db?mode=rwc");
+        assert_eq!(normalise_url("sqlite://x.db?mode=ro"), "sqlite://x.db?mode=ro");
         assert_eq!(normalise_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TryInsertResult,
 };
 
 use crate::entities::job_runs;
@@ -45,10 +44,7 @@ pub async fn finish(
 ) -> Result<(), DbErr> {
     job_runs::Entity::update_many()
         .col_expr(job_runs::Column::FinishedAt, now.into())
-        .col_expr(
-            job_runs::Column::Status,
-            if ok { "ok" } else { "failed" }.into(),
-        )
+        .col_expr(job_runs::Column::Status, if ok { "ok" } else { "failed" }.into())
         .col_expr(job_runs::Column::Summary, summary.into())
         .filter(job_runs::Column::Id.eq(id))
         .exec(db)
@@ -57,11 +53,7 @@ pub async fn finish(
 }
 
 /// The most recent runs of a job, newest first.
-pub async fn recent(
-    db: &impl ConnectionTrait,
-    job: &str,
-    limit: u64,
-) -> Result<Vec<job_runs::Model>, DbErr> {
+pub async fn recent(db: &impl ConnectionTrait, job: &str, limit: u64) -> Result<Vec<job_runs::Model>, DbErr> {
     use sea_orm::QuerySelect;
     job_runs::Entity::find()
         .filter(job_runs::Column::Job.eq(job))

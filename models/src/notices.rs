@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Statement,
 };
 
 use crate::entities::notices;
@@ -47,11 +47,7 @@ pub struct NewNotice {
     pub body: String,
 }
 
-pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    n: NewNotice,
-    now: DateTime<Utc>,
-) -> Result<notices::Model, DbErr> {
+pub async fn enqueue(db: &impl ConnectionTrait, n: NewNotice, now: DateTime<Utc>) -> Result<notices::Model, DbErr> {
     notices::ActiveModel {
         alert_id: Set(n.alert_id),
         chief_id: Set(n.chief_id),
@@ -83,7 +79,7 @@ pub async fn claim_due(
     let backend = db.get_database_backend();
     let (lock, p) = match backend {
         DbBackend::Postgres => ("FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3"]),
-        _ => ("", ["?", "?", "?"]),
+        _ => ("", ["?1", "?2", "?3"]),
     };
     let sql = format!(
         "UPDATE notices SET status = 'sending', claimed_at = {now}, attempts = attempts + 1 \
@@ -97,22 +93,14 @@ pub async fn claim_due(
         limit = p[2],
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let stmt = Statement::from_sql_and_values(
-        backend,
-        sql,
-        [now.into(), (now - CLAIM_LEASE).into(), limit.into()],
-    );
+    let stmt = Statement::from_sql_and_values(backend, sql, [now.into(), (now - CLAIM_LEASE).into(), limit.into()]);
     let mut claimed = notices::Entity::find().from_raw_sql(stmt).all(db).await?;
     claimed.sort_by_key(|n| n.id);
     Ok(claimed)
 }
 
 /// Records delivery. Only a row this worker still holds (`sending`) becomes `sent`.
-pub async fn mark_sent(
-    db: &impl ConnectionTrait,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+pub async fn mark_sent(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
     notices::Entity::update_many()
         .col_expr(notices::Column::Status, "sent".into())
         .col_expr(notices::Column::SentAt, now.into())
@@ -141,18 +129,9 @@ pub async fn mark_attempt_failed(
 ) -> Result<bool, DbErr> {
     let retry = !permanent && notice.attempts < MAX_ATTEMPTS;
     notices::Entity::update_many()
-        .col_expr(
-            notices::Column::Status,
-            if retry { "pending" } else { "failed" }.into(),
-        )
-        .col_expr(
-            notices::Column::NextAttemptAt,
-            (now + retry_delay(notice.attempts)).into(),
-        )
-        .col_expr(
-            notices::Column::LastError,
-            error.chars().take(2000).collect::<String>().into(),
-        )
+        .col_expr(notices::Column::Status, if retry { "pending" } else { "failed" }.into())
+        .col_expr(notices::Column::NextAttemptAt, (now + retry_delay(notice.attempts)).into())
+        .col_expr(notices::Column::LastError, error.chars().take(2000).collect::<String>().into())
         .filter(notices::Column::Id.eq(notice.id))
         .filter(notices::Column::Status.eq("sending"))
         .exec(db)
@@ -160,10 +139,7 @@ pub async fn mark_attempt_failed(
     Ok(retry)
 }
 
-pub async fn list_for_alert(
-    db: &impl ConnectionTrait,
-    alert_id: i32,
-) -> Result<Vec<notices::Model>, DbErr> {
+pub async fn list_for_alert(db: &impl ConnectionTrait, alert_id: i32) -> Result<Vec<notices::Model>, DbErr> {
     notices::Entity::find()
         .filter(notices::Column::AlertId.eq(alert_id))
         .order_by_asc(notices::Column::Id)

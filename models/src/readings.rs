@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TryInsertResult,
 };
 
 use crate::alerts::{self, AlertOutcome};
@@ -140,11 +140,7 @@ async fn store_one(
         received_at: Set(now),
         ..Default::default()
     })
-    .on_conflict_do_nothing_on([
-        readings::Column::SectionId,
-        readings::Column::Parameter,
-        readings::Column::SampledAt,
-    ])
+    .on_conflict_do_nothing_on([readings::Column::SectionId, readings::Column::Parameter, readings::Column::SampledAt])
     .exec(db)
     .await?;
 
@@ -175,15 +171,7 @@ async fn store_one(
             .ok_or_else(|| DbErr::RecordNotFound(format!("reading {reading_id}")))?;
         alert = Some(alerts::record_exceedance(db, ctx, &row, r.parameter, class, now).await?);
     }
-    Ok(IngestResult {
-        index,
-        reading_id,
-        stored: true,
-        parameter: r.parameter,
-        class,
-        meets_target,
-        alert,
-    })
+    Ok(IngestResult { index, reading_id, stored: true, parameter: r.parameter, class, meets_target, alert })
 }
 
 pub async fn find_one(
@@ -210,17 +198,16 @@ pub struct BulkReading {
     pub class: Option<WaterClass>,
 }
 
-/// Inserts many readings in one transaction, in chunks under both backends' bind-parameter limits.
-/// Existing rows are left as they are.
+/// Inserts many readings in chunks under both backends' bind-parameter limits; existing rows are left as
+/// they are. Call it inside the caller's transaction: the rows land together or not at all.
 pub async fn bulk_insert(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     rows: &[BulkReading],
     source: Source,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     const COLUMNS: usize = 10;
     let chunk = 32_766 / COLUMNS;
-    let tx = db.begin().await?;
     let mut inserted = 0;
     for part in rows.chunks(chunk) {
         let models = part.iter().map(|r| readings::ActiveModel {
@@ -242,13 +229,12 @@ pub async fn bulk_insert(
                 readings::Column::Parameter,
                 readings::Column::SampledAt,
             ])
-            .exec_without_returning(&tx)
+            .exec_without_returning(db)
             .await?;
         if let TryInsertResult::Inserted(n) = result {
             inserted += n;
         }
     }
-    tx.commit().await?;
     Ok(inserted)
 }
 

@@ -2,15 +2,11 @@
 //! and outfalls. Used by the seed and, later, by the registry API.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 
 use crate::domain::gb3838::{WaterBodyKind, WaterClass};
 use crate::domain::{ChiefLevel, ControlLevel};
-use crate::entities::{
-    chief_assignments, enterprises, outfalls, regions, river_chiefs, sections, water_bodies,
-};
+use crate::entities::{chief_assignments, enterprises, outfalls, regions, river_chiefs, sections, water_bodies};
 
 pub async fn create_region(
     db: &impl ConnectionTrait,
@@ -31,10 +27,7 @@ pub async fn create_region(
 }
 
 pub async fn list_regions(db: &impl ConnectionTrait) -> Result<Vec<regions::Model>, DbErr> {
-    regions::Entity::find()
-        .order_by_asc(regions::Column::Code)
-        .all(db)
-        .await
+    regions::Entity::find().order_by_asc(regions::Column::Code).all(db).await
 }
 
 pub async fn create_water_body(
@@ -55,13 +48,8 @@ pub async fn create_water_body(
     .await
 }
 
-pub async fn list_water_bodies(
-    db: &impl ConnectionTrait,
-) -> Result<Vec<water_bodies::Model>, DbErr> {
-    water_bodies::Entity::find()
-        .order_by_asc(water_bodies::Column::Code)
-        .all(db)
-        .await
+pub async fn list_water_bodies(db: &impl ConnectionTrait) -> Result<Vec<water_bodies::Model>, DbErr> {
+    water_bodies::Entity::find().order_by_asc(water_bodies::Column::Code).all(db).await
 }
 
 /// A monitoring section to register.

@@ -4,8 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait, Func, Query},
 };
 
@@ -43,21 +42,12 @@ pub async fn find_by_codes(
     Ok(rows
         .into_iter()
         .filter_map(|(section, water_body)| {
-            Some((
-                section.code.clone(),
-                SectionContext {
-                    section,
-                    water_body: water_body?,
-                },
-            ))
+            Some((section.code.clone(), SectionContext { section, water_body: water_body? }))
         })
         .collect())
 }
 
-pub async fn find_by_code(
-    db: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<SectionContext>, DbErr> {
+pub async fn find_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<SectionContext>, DbErr> {
     Ok(find_by_codes(db, [code]).await?.remove(code))
 }
 
@@ -93,12 +83,8 @@ pub async fn list_overview(db: &impl ConnectionTrait) -> Result<Vec<SectionOverv
         .find_also_related(water_bodies::Entity)
         .all(db)
         .await?;
-    let regions: HashMap<i32, regions::Model> = regions::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let regions: HashMap<i32, regions::Model> =
+        regions::Entity::find().all(db).await?.into_iter().map(|r| (r.id, r)).collect();
     let mut latest = latest_classified_readings(db).await?;
 
     Ok(rows
@@ -106,23 +92,14 @@ pub async fn list_overview(db: &impl ConnectionTrait) -> Result<Vec<SectionOverv
         .filter_map(|(section, water_body)| {
             let water_body = water_body?;
             let kind = WaterBodyKind::parse(&water_body.kind).unwrap_or(WaterBodyKind::River);
-            let latest = latest
-                .remove(&section.id)
-                .and_then(|rows| latest_class(&rows, kind));
-            Some(SectionOverview {
-                region: regions.get(&section.region_id).cloned(),
-                section,
-                water_body,
-                latest,
-            })
+            let latest = latest.remove(&section.id).and_then(|rows| latest_class(&rows, kind));
+            Some(SectionOverview { region: regions.get(&section.region_id).cloned(), section, water_body, latest })
         })
         .collect())
 }
 
 /// The classified, normal-flagged readings at each section's latest sampling instant, by section id.
-async fn latest_classified_readings(
-    db: &impl ConnectionTrait,
-) -> Result<HashMap<i32, Vec<LatestRow>>, DbErr> {
+async fn latest_classified_readings(db: &impl ConnectionTrait) -> Result<HashMap<i32, Vec<LatestRow>>, DbErr> {
     use readings::Column as R;
     // SELECT section_id, MAX(sampled_at) FROM readings WHERE class IS NOT NULL AND quality_flag = 'N' GROUP BY section_id
     let newest = Query::select()
@@ -153,9 +130,7 @@ async fn latest_classified_readings(
         .and_where(Expr::col((readings::Entity, R::QualityFlag)).eq("N"))
         .to_owned();
     let backend = db.get_database_backend();
-    let rows = LatestRow::find_by_statement(backend.build(&query))
-        .all(db)
-        .await?;
+    let rows = LatestRow::find_by_statement(backend.build(&query)).all(db).await?;
     let mut by_section: HashMap<i32, Vec<LatestRow>> = HashMap::new();
     for row in rows {
         by_section.entry(row.section_id).or_default().push(row);
@@ -166,24 +141,11 @@ async fn latest_classified_readings(
 fn latest_class(rows: &[LatestRow], kind: WaterBodyKind) -> Option<LatestClass> {
     let evaluated: Vec<(Parameter, WaterClass)> = rows
         .iter()
-        .filter_map(|r| {
-            Some((
-                Parameter::parse(&r.parameter)?,
-                WaterClass::from_rank(r.class)?,
-            ))
-        })
+        .filter_map(|r| Some((Parameter::parse(&r.parameter)?, WaterClass::from_rank(r.class)?)))
         .filter(|(p, _)| p.is_evaluated(kind))
         .collect();
     let class = evaluated.iter().map(|(_, c)| *c).max()?;
-    let mut worst_items: Vec<Parameter> = evaluated
-        .iter()
-        .filter(|(_, c)| *c == class)
-        .map(|(p, _)| *p)
-        .collect();
+    let mut worst_items: Vec<Parameter> = evaluated.iter().filter(|(_, c)| *c == class).map(|(p, _)| *p).collect();
     worst_items.sort();
-    Some(LatestClass {
-        sampled_at: rows.first()?.sampled_at,
-        class,
-        worst_items,
-    })
+    Some(LatestClass { sampled_at: rows.first()?.sampled_at, class, worst_items })
 }

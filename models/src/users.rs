@@ -4,10 +4,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use crate::domain::Role;
@@ -41,11 +38,7 @@ pub fn hash_password(password: &str) -> Result<String, UserError> {
         .map_err(|e| UserError::Hash(e.to_string()))
 }
 
-pub async fn create(
-    db: &impl ConnectionTrait,
-    u: NewUser<'_>,
-    now: DateTime<Utc>,
-) -> Result<users::Model, UserError> {
+pub async fn create(db: &impl ConnectionTrait, u: NewUser<'_>, now: DateTime<Utc>) -> Result<users::Model, UserError> {
     Ok(users::ActiveModel {
         username: Set(u.username.into()),
         password_hash: Set(hash_password(u.password)?),
@@ -61,14 +54,8 @@ pub async fn create(
     .await?)
 }
 
-pub async fn find_by_username(
-    db: &impl ConnectionTrait,
-    username: &str,
-) -> Result<Option<users::Model>, DbErr> {
-    users::Entity::find()
-        .filter(users::Column::Username.eq(username))
-        .one(db)
-        .await
+pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find().filter(users::Column::Username.eq(username)).one(db).await
 }
 
 /// Checks `password` against a stored PHC hash. With no hash (unknown user) it verifies against a fixed
@@ -76,18 +63,13 @@ pub async fn find_by_username(
 /// which usernames exist. CPU-heavy by design: call it from a blocking thread.
 pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let dummy =
-        DUMMY.get_or_init(|| hash_password("riverchief-timing-equaliser").unwrap_or_default());
+    let dummy = DUMMY.get_or_init(|| hash_password("riverchief-timing-equaliser").unwrap_or_default());
     let (stored, real) = match hash {
         Some(h) => (h, true),
         None => (dummy.as_str(), false),
     };
     let ok = PasswordHash::new(stored)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false);
     ok && real
 }

@@ -1,1 +1,9 @@
+//! riverchief end-to-end tests: one binary, the real application on a random port, against SQLite, or
+//! PostgreSQL when `DATABASE_URL` is set.
 
+mod auth;
+mod demo;
+mod health;
+mod notices;
+mod readings;
+mod sections;

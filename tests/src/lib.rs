@@ -1,1 +1,285 @@
+//! Helpers for riverchief's end-to-end tests: the real application on a random port with a fresh database
+//! (an SQLite file, or a new PostgreSQL database when `DATABASE_URL` is set), a real SMTP server on
+//! loopback, and one typed helper per endpoint.
 
+pub mod smtp;
+
+use std::sync::Once;
+
+use chrono::Utc;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use backend::{Application, Settings};
+use jobs::{JobContext, Report};
+use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use models::domain::{ChiefLevel, ControlLevel, Role};
+use models::registry::{self, NewChief, NewSection};
+
+pub use smtp::{ReceivedEmail, SmtpSink};
+
+/// A PostgreSQL database made for one test and dropped after it.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime; use a thread with its own runtime to talk to the server.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                if let Ok(db) = Database::connect(&admin_url).await {
+                    let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    let _ = db.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// `postgres://u@h:5432/admin?x` with the database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// Which database the tests run against: PostgreSQL when `DATABASE_URL` is set, else SQLite.
+pub fn backend_under_test() -> &'static str {
+    if std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty()) { "postgres" } else { "sqlite" }
+}
+
+async fn fresh_database(dir: &TempDir) -> (String, Option<PgDatabase>) {
+    match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let name = format!("rc_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url).await.expect("DATABASE_URL must reach a PostgreSQL server");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.expect("close admin connection");
+            (with_database(&admin_url, &name), Some(PgDatabase { admin_url, name }))
+        }
+        None => (format!("sqlite://{}", dir.path().join("riverchief.db").display()), None),
+    }
+}
+
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub db: DatabaseConnection,
+    pub jobs: JobContext,
+    pub smtp: SmtpSink,
+    pub settings: Settings,
+    client: reqwest::Client,
+    // Dropped last, in this order: the PostgreSQL database, then the temporary directory.
+    _pg: Option<PgDatabase>,
+    pub dir: TempDir,
+}
+
+/// Settings for a test app: random port, no scheduler, mail to `smtp`, files under `dir`.
+fn test_settings(database_url: String, dir: &TempDir, smtp: &SmtpSink) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.database_url = database_url;
+    settings.http_addr = "127.0.0.1:0".parse().expect("addr");
+    settings.scheduler = false;
+    settings.smtp_url = Some(smtp.url().into());
+    settings.outbox_dir = dir.path().join("outbox");
+    settings
+}
+
+/// Starts the application on a random port against a fresh database, with mail going to a fresh SMTP
+/// server on loopback.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], letting the test adjust the settings first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    install_crypto_provider();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg) = fresh_database(&dir).await;
+    let smtp = SmtpSink::start();
+    let mut settings = test_settings(database_url, &dir, &smtp);
+    adjust(&mut settings);
+    let app = Application::build(settings.clone(), false).await.expect("application builds");
+    let base_url = format!("http://{}", app.http_addr());
+    let db = app.db().clone();
+    let jobs = app.job_context().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { base_url, db, jobs, smtp, settings, client: reqwest::Client::new(), _pg: pg, dir }
+}
+
+/// A section registered by a test, with its chain of chiefs.
+#[derive(Debug, Clone)]
+pub struct SectionFixture {
+    pub code: String,
+    pub village_email: String,
+    pub town_email: String,
+    pub district_email: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(self.url(path)).send().await.expect("request");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs a raw body with the given content type and optional bearer token.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: String,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        self.post_raw(path, token, "application/json", body.to_string()).await
+    }
+
+    /// `POST /api/v1/auth/token`.
+    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        self.post_json("/api/v1/auth/token", None, &json!({"username": username, "password": password})).await
+    }
+
+    /// A bearer token for a user, asserting the sign-in works.
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let (status, body) = self.login(username, password).await;
+        assert_eq!(status, StatusCode::OK, "sign-in as {username}: {body}");
+        body["token"].as_str().expect("token in response").to_string()
+    }
+
+    /// `POST /api/v1/readings`.
+    pub async fn post_readings(&self, token: Option<&str>, readings: Value) -> (StatusCode, Value) {
+        self.post_json("/api/v1/readings", token, &json!({ "readings": readings })).await
+    }
+
+    /// `GET /api/v1/sections`.
+    pub async fn sections(&self) -> Value {
+        let (status, body) = self.get("/api/v1/sections").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Runs a job once, as `riverchief jobs run NAME` does.
+    pub async fn run_job(&self, name: &str) -> Report {
+        let job = jobs::find(name).unwrap_or_else(|| panic!("no job {name}"));
+        jobs::run_now(job.as_ref(), &self.jobs).await.expect("job runs")
+    }
+
+    pub fn emails(&self) -> Vec<ReceivedEmail> {
+        self.smtp.received()
+    }
+
+    pub async fn reading_count(&self) -> u64 {
+        models::readings::count(&self.db).await.expect("count readings")
+    }
+
+    pub async fn live_alerts(&self) -> Vec<models::entities::alerts::Model> {
+        models::alerts::list_live(&self.db).await.expect("alerts")
+    }
+
+    /// Creates a user with a role and returns a bearer token for it.
+    pub async fn user_token(&self, role: Role) -> String {
+        let username = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4().simple());
+        let password = "correct horse battery staple";
+        models::users::create(
+            &self.db,
+            models::users::NewUser {
+                username: &username,
+                password,
+                role,
+                display_name: None,
+                chief_id: None,
+                enterprise_id: None,
+            },
+            Utc::now(),
+        )
+        .await
+        .expect("create user");
+        self.token(&username, password).await
+    }
+
+    /// Registers a section on a new water body of `kind`, with target `target` and a chain of district,
+    /// town and village chiefs, each with an email address.
+    pub async fn given_section(&self, code: &str, kind: WaterBodyKind, target: WaterClass) -> SectionFixture {
+        let now = Utc::now();
+        let db = &self.db;
+        let tag = code.to_lowercase();
+        let district =
+            registry::create_region(db, &format!("D-{code}"), "测试区", "district", None).await.expect("region");
+        let street = registry::create_region(db, &format!("S-{code}"), "测试街道", "street", Some(district.id))
+            .await
+            .expect("region");
+        let water = registry::create_water_body(db, &format!("W-{code}"), &format!("测试河{code}"), kind, None)
+            .await
+            .expect("water body");
+        let section = registry::create_section(
+            db,
+            NewSection {
+                code,
+                name: "测试断面",
+                water_body_id: water.id,
+                region_id: street.id,
+                longitude: None,
+                latitude: None,
+                control_level: ControlLevel::District,
+                target_class: target,
+                station_mn: None,
+            },
+            now,
+        )
+        .await
+        .expect("section");
+        let mut emails = Vec::new();
+        // Created highest level first, so "lowest level" cannot come from insertion order.
+        for (level, name) in
+            [(ChiefLevel::District, "区河长"), (ChiefLevel::Town, "街道河长"), (ChiefLevel::Village, "村河长")]
+        {
+            let email = format!("{}.{tag}@chiefs.test", level.as_str());
+            let chief = registry::create_chief(
+                db,
+                NewChief { name, level, position: None, phone: None, email: Some(&email), region_id: Some(street.id) },
+                now,
+            )
+            .await
+            .expect("chief");
+            let reach = (level != ChiefLevel::District).then_some(section.id);
+            registry::assign_chief(db, chief.id, water.id, reach, now).await.expect("assignment");
+            emails.push(email);
+        }
+        SectionFixture {
+            code: code.into(),
+            district_email: emails[0].clone(),
+            town_email: emails[1].clone(),
+            village_email: emails[2].clone(),
+        }
+    }
+}

@@ -30,10 +30,7 @@ impl MigratorTrait for Migrator {
 
 /// `created_at`-style column: a UTC instant, required.
 pub(crate) fn instant<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
+    ColumnDef::new(col).timestamp_with_time_zone().not_null().take()
 }
 
 /// A UTC instant that may be absent.

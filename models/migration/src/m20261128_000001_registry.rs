@@ -58,11 +58,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Sections::StationMn, 32).unique_key())
                     .col(boolean(Sections::Active).default(true))
                     .col(instant(Sections::CreatedAt))
-                    .foreign_key(&mut fk(
-                        Sections::Table,
-                        Sections::WaterBodyId,
-                        WaterBodies::Table,
-                    ))
+                    .foreign_key(&mut fk(Sections::Table, Sections::WaterBodyId, WaterBodies::Table))
                     .foreign_key(&mut fk(Sections::Table, Sections::RegionId, Regions::Table))
                     .to_owned(),
             )
@@ -82,11 +78,7 @@ impl MigrationTrait for Migration {
                     .col(integer_null(RiverChiefs::RegionId))
                     .col(boolean(RiverChiefs::Active).default(true))
                     .col(instant(RiverChiefs::CreatedAt))
-                    .foreign_key(&mut fk(
-                        RiverChiefs::Table,
-                        RiverChiefs::RegionId,
-                        Regions::Table,
-                    ))
+                    .foreign_key(&mut fk(RiverChiefs::Table, RiverChiefs::RegionId, Regions::Table))
                     .to_owned(),
             )
             .await?;
@@ -101,21 +93,9 @@ impl MigrationTrait for Migration {
                     .col(integer(ChiefAssignments::WaterBodyId))
                     .col(integer_null(ChiefAssignments::SectionId))
                     .col(instant(ChiefAssignments::CreatedAt))
-                    .foreign_key(&mut fk(
-                        ChiefAssignments::Table,
-                        ChiefAssignments::ChiefId,
-                        RiverChiefs::Table,
-                    ))
-                    .foreign_key(&mut fk(
-                        ChiefAssignments::Table,
-                        ChiefAssignments::WaterBodyId,
-                        WaterBodies::Table,
-                    ))
-                    .foreign_key(&mut fk(
-                        ChiefAssignments::Table,
-                        ChiefAssignments::SectionId,
-                        Sections::Table,
-                    ))
+                    .foreign_key(&mut fk(ChiefAssignments::Table, ChiefAssignments::ChiefId, RiverChiefs::Table))
+                    .foreign_key(&mut fk(ChiefAssignments::Table, ChiefAssignments::WaterBodyId, WaterBodies::Table))
+                    .foreign_key(&mut fk(ChiefAssignments::Table, ChiefAssignments::SectionId, Sections::Table))
                     .to_owned(),
             )
             .await?;
@@ -147,9 +127,7 @@ impl MigrationTrait for Migration {
             WaterBodies::Table.into_iden(),
             Regions::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

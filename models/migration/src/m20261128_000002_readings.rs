@@ -31,11 +31,7 @@ impl MigrationTrait for Migration {
                     // GB 3838 single-factor class rank (1..6), NULL when the item has no class.
                     .col(small_integer_null(Readings::Class))
                     .col(instant(Readings::ReceivedAt))
-                    .foreign_key(&mut fk(
-                        Readings::Table,
-                        Readings::SectionId,
-                        Sections::Table,
-                    ))
+                    .foreign_key(&mut fk(Readings::Table, Readings::SectionId, Sections::Table))
                     .to_owned(),
             )
             .await?;
@@ -65,9 +61,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Readings::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Readings::Table).to_owned()).await
     }
 }
 

@@ -29,11 +29,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Enterprises::ContactName, 64))
                     .col(string_len_null(Enterprises::ContactPhone, 32))
                     .col(instant(Enterprises::CreatedAt))
-                    .foreign_key(&mut fk(
-                        Enterprises::Table,
-                        Enterprises::RegionId,
-                        Regions::Table,
-                    ))
+                    .foreign_key(&mut fk(Enterprises::Table, Enterprises::RegionId, Regions::Table))
                     .to_owned(),
             )
             .await?;
@@ -53,16 +49,8 @@ impl MigrationTrait for Migration {
                     .col(double_null(Outfalls::Longitude))
                     .col(double_null(Outfalls::Latitude))
                     .col(instant(Outfalls::CreatedAt))
-                    .foreign_key(&mut fk(
-                        Outfalls::Table,
-                        Outfalls::EnterpriseId,
-                        Enterprises::Table,
-                    ))
-                    .foreign_key(&mut fk(
-                        Outfalls::Table,
-                        Outfalls::ReceivingWaterBodyId,
-                        WaterBodies::Table,
-                    ))
+                    .foreign_key(&mut fk(Outfalls::Table, Outfalls::EnterpriseId, Enterprises::Table))
+                    .foreign_key(&mut fk(Outfalls::Table, Outfalls::ReceivingWaterBodyId, WaterBodies::Table))
                     .to_owned(),
             )
             .await?;
@@ -83,9 +71,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [Outfalls::Table.into_iden(), Enterprises::Table.into_iden()] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

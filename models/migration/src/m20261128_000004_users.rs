@@ -3,8 +3,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::{
-    fk, instant, instant_null, m20261128_000001_registry::RiverChiefs,
-    m20261128_000003_enterprises::Enterprises,
+    fk, instant, instant_null, m20261128_000001_registry::RiverChiefs, m20261128_000003_enterprises::Enterprises,
 };
 
 #[derive(DeriveMigrationName)]
@@ -29,11 +28,7 @@ impl MigrationTrait for Migration {
                     .col(boolean(Users::Disabled).default(false))
                     .col(instant(Users::CreatedAt))
                     .foreign_key(&mut fk(Users::Table, Users::ChiefId, RiverChiefs::Table))
-                    .foreign_key(&mut fk(
-                        Users::Table,
-                        Users::EnterpriseId,
-                        Enterprises::Table,
-                    ))
+                    .foreign_key(&mut fk(Users::Table, Users::EnterpriseId, Enterprises::Table))
                     .to_owned(),
             )
             .await?;
@@ -58,12 +53,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ApiTokens::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Users::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(ApiTokens::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await
     }
 }
 

@@ -2,10 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{
-    fk, instant, instant_null, m20261128_000003_enterprises::Outfalls,
-    m20261128_000004_users::Users,
-};
+use crate::{fk, instant, instant_null, m20261128_000003_enterprises::Outfalls, m20261128_000004_users::Users};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -33,16 +30,8 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(SelfChecks::Verdict, 16))
                     .col(double_null(SelfChecks::LimitValue))
                     .col(instant_null(SelfChecks::JudgedAt))
-                    .foreign_key(&mut fk(
-                        SelfChecks::Table,
-                        SelfChecks::OutfallId,
-                        Outfalls::Table,
-                    ))
-                    .foreign_key(&mut fk(
-                        SelfChecks::Table,
-                        SelfChecks::SubmittedBy,
-                        Users::Table,
-                    ))
+                    .foreign_key(&mut fk(SelfChecks::Table, SelfChecks::OutfallId, Outfalls::Table))
+                    .foreign_key(&mut fk(SelfChecks::Table, SelfChecks::SubmittedBy, Users::Table))
                     .to_owned(),
             )
             .await?;
@@ -61,9 +50,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(SelfChecks::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(SelfChecks::Table).to_owned()).await
     }
 }
 

@@ -44,16 +44,8 @@ impl MigrationTrait for Migration {
                     .col(instant_null(Alerts::ClosedAt))
                     .col(integer_null(Alerts::ClosedBy))
                     .foreign_key(&mut fk(Alerts::Table, Alerts::SectionId, Sections::Table))
-                    .foreign_key(&mut fk(
-                        Alerts::Table,
-                        Alerts::FirstReadingId,
-                        Readings::Table,
-                    ))
-                    .foreign_key(&mut fk(
-                        Alerts::Table,
-                        Alerts::LastReadingId,
-                        Readings::Table,
-                    ))
+                    .foreign_key(&mut fk(Alerts::Table, Alerts::FirstReadingId, Readings::Table))
+                    .foreign_key(&mut fk(Alerts::Table, Alerts::LastReadingId, Readings::Table))
                     .foreign_key(&mut fk(Alerts::Table, Alerts::AcknowledgedBy, Users::Table))
                     .foreign_key(&mut fk(Alerts::Table, Alerts::ClosedBy, Users::Table))
                     .to_owned(),
@@ -91,21 +83,9 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(AlertEvents::ReadingId))
                     .col(integer_null(AlertEvents::UserId))
                     .col(text_null(AlertEvents::Detail))
-                    .foreign_key(&mut fk(
-                        AlertEvents::Table,
-                        AlertEvents::AlertId,
-                        Alerts::Table,
-                    ))
-                    .foreign_key(&mut fk(
-                        AlertEvents::Table,
-                        AlertEvents::ReadingId,
-                        Readings::Table,
-                    ))
-                    .foreign_key(&mut fk(
-                        AlertEvents::Table,
-                        AlertEvents::UserId,
-                        Users::Table,
-                    ))
+                    .foreign_key(&mut fk(AlertEvents::Table, AlertEvents::AlertId, Alerts::Table))
+                    .foreign_key(&mut fk(AlertEvents::Table, AlertEvents::ReadingId, Readings::Table))
+                    .foreign_key(&mut fk(AlertEvents::Table, AlertEvents::UserId, Users::Table))
                     .to_owned(),
             )
             .await?;
@@ -140,11 +120,7 @@ impl MigrationTrait for Migration {
                     .col(text_null(Notices::LastError))
                     .col(instant(Notices::CreatedAt))
                     .foreign_key(&mut fk(Notices::Table, Notices::AlertId, Alerts::Table))
-                    .foreign_key(&mut fk(
-                        Notices::Table,
-                        Notices::ChiefId,
-                        RiverChiefs::Table,
-                    ))
+                    .foreign_key(&mut fk(Notices::Table, Notices::ChiefId, RiverChiefs::Table))
                     .to_owned(),
             )
             .await?;
@@ -161,14 +137,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            Notices::Table.into_iden(),
-            AlertEvents::Table.into_iden(),
-            Alerts::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+        for table in [Notices::Table.into_iden(), AlertEvents::Table.into_iden(), Alerts::Table.into_iden()] {
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

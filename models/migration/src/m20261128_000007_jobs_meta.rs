@@ -53,12 +53,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AppMeta::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(JobRuns::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(AppMeta::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(JobRuns::Table).to_owned()).await
     }
 }
 

@@ -25,14 +25,7 @@ pub enum WaterClass {
 }
 
 impl WaterClass {
-    pub const ALL: [WaterClass; 6] = [
-        Self::I,
-        Self::II,
-        Self::III,
-        Self::IV,
-        Self::V,
-        Self::WorseThanV,
-    ];
+    pub const ALL: [WaterClass; 6] = [Self::I, Self::II, Self::III, Self::IV, Self::V, Self::WorseThanV];
     /// The five classes that have limits, best first.
     const LIMITED: [WaterClass; 5] = [Self::I, Self::II, Self::III, Self::IV, Self::V];
 
@@ -42,9 +35,7 @@ impl WaterClass {
     }
 
     pub fn from_rank(rank: i16) -> Option<Self> {
-        Self::ALL
-            .get(usize::try_from(rank).ok()?.checked_sub(1)?)
-            .copied()
+        Self::ALL.get(usize::try_from(rank).ok()?.checked_sub(1)?).copied()
     }
 
     /// Roman numeral as printed in Chinese reports: `I` … `V`, `劣V`.
@@ -302,10 +293,7 @@ pub static TABLE_1: [ParameterInfo; 24] = [
             &["w01001"],
             ("pH值", "pH", "pH"),
             "无量纲",
-            Direction::Range {
-                low: 6.0,
-                high: 9.0,
-            },
+            Direction::Range { low: 6.0, high: 9.0 },
             None,
         )
     },
@@ -340,11 +328,7 @@ pub static TABLE_1: [ParameterInfo; 24] = [
         Parameter::Bod5,
         "bod5",
         &["w01017"],
-        (
-            "五日生化需氧量",
-            "five-day biochemical oxygen demand",
-            "BOD5",
-        ),
+        ("五日生化需氧量", "five-day biochemical oxygen demand", "BOD5"),
         MG_L,
         UP,
         Some([3.0, 3.0, 4.0, 6.0, 10.0]),
@@ -382,33 +366,9 @@ pub static TABLE_1: [ParameterInfo; 24] = [
             Some([0.2, 0.5, 1.0, 1.5, 2.0]),
         )
     },
-    row(
-        Parameter::Cu,
-        "cu",
-        &["w20122", "w20138"],
-        ("铜", "copper", "Cu"),
-        MG_L,
-        UP,
-        Some([0.01, 1.0, 1.0, 1.0, 1.0]),
-    ),
-    row(
-        Parameter::Zn,
-        "zn",
-        &["w20123", "w20139"],
-        ("锌", "zinc", "Zn"),
-        MG_L,
-        UP,
-        Some([0.05, 1.0, 1.0, 2.0, 2.0]),
-    ),
-    row(
-        Parameter::F,
-        "f",
-        &["w21017"],
-        ("氟化物", "fluoride", "F⁻"),
-        MG_L,
-        UP,
-        Some([1.0, 1.0, 1.0, 1.5, 1.5]),
-    ),
+    row(Parameter::Cu, "cu", &["w20122", "w20138"], ("铜", "copper", "Cu"), MG_L, UP, Some([0.01, 1.0, 1.0, 1.0, 1.0])),
+    row(Parameter::Zn, "zn", &["w20123", "w20139"], ("锌", "zinc", "Zn"), MG_L, UP, Some([0.05, 1.0, 1.0, 2.0, 2.0])),
+    row(Parameter::F, "f", &["w21017"], ("氟化物", "fluoride", "F⁻"), MG_L, UP, Some([1.0, 1.0, 1.0, 1.5, 1.5])),
     row(
         Parameter::Se,
         "se",
@@ -463,15 +423,7 @@ pub static TABLE_1: [ParameterInfo; 24] = [
         UP,
         Some([0.01, 0.01, 0.05, 0.05, 0.1]),
     ),
-    row(
-        Parameter::Cn,
-        "cn",
-        &["w21016"],
-        ("氰化物", "cyanide", "CN⁻"),
-        MG_L,
-        UP,
-        Some([0.005, 0.05, 0.2, 0.2, 0.2]),
-    ),
+    row(Parameter::Cn, "cn", &["w21016"], ("氰化物", "cyanide", "CN⁻"), MG_L, UP, Some([0.005, 0.05, 0.2, 0.2, 0.2])),
     row(
         Parameter::Phenol,
         "phenol",
@@ -543,10 +495,7 @@ impl Parameter {
         let s = s.trim();
         TABLE_1
             .iter()
-            .find(|info| {
-                info.key.eq_ignore_ascii_case(s)
-                    || info.hj212_codes.iter().any(|c| c.eq_ignore_ascii_case(s))
-            })
+            .find(|info| info.key.eq_ignore_ascii_case(s) || info.hj212_codes.iter().any(|c| c.eq_ignore_ascii_case(s)))
             .map(|info| info.parameter)
     }
 
@@ -568,11 +517,7 @@ impl Parameter {
     /// Whether the item counts in a section's class under the national evaluation method.
     pub fn is_evaluated(self, kind: WaterBodyKind) -> bool {
         let info = self.info();
-        if kind.uses_lake_limits() {
-            info.evaluated_in_lakes
-        } else {
-            info.evaluated_in_rivers
-        }
+        if kind.uses_lake_limits() { info.evaluated_in_lakes } else { info.evaluated_in_rivers }
     }
 
     /// Single-factor class of one value: the first class, scanning I→V, whose limit the value meets.
@@ -580,11 +525,9 @@ impl Parameter {
     pub fn classify(self, value: f64, kind: WaterBodyKind) -> Option<WaterClass> {
         match self.info().direction {
             Direction::Unclassified => None,
-            Direction::Range { low, high } => Some(if (low..=high).contains(&value) {
-                WaterClass::I
-            } else {
-                WaterClass::WorseThanV
-            }),
+            Direction::Range { low, high } => {
+                Some(if (low..=high).contains(&value) { WaterClass::I } else { WaterClass::WorseThanV })
+            }
             direction => {
                 let limits = self.limits(kind)?;
                 let meets = |limit: f64| match direction {
@@ -663,21 +606,15 @@ mod tests {
         let mut lines = CSV.lines();
         let header: Vec<&str> = split_csv(lines.next().expect("header"));
         let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
-        let (table, first, lake_first, code) = (
-            col("table"),
-            col("class_I"),
-            col("lake_reservoir_I"),
-            col("hj212_code_total"),
-        );
+        let (table, first, lake_first, code) =
+            (col("table"), col("class_I"), col("lake_reservoir_I"), col("hj212_code_total"));
         for line in lines {
             let cells = split_csv(line);
             if cells[table] != "1" {
                 continue;
             }
             let five = |start: usize| -> Option<[f64; 5]> {
-                let v: Vec<f64> = (start..start + 5)
-                    .filter_map(|i| cells[i].parse().ok())
-                    .collect();
+                let v: Vec<f64> = (start..start + 5).filter_map(|i| cells[i].parse().ok()).collect();
                 <[f64; 5]>::try_from(v).ok()
             };
             rows.push((cells[code].to_string(), five(first), five(lake_first)));
@@ -731,30 +668,15 @@ mod tests {
                     // The best class sharing this limit wins.
                     let best = limits.iter().position(|&l| l == limit).expect("present");
                     let expected = WaterClass::LIMITED[best];
-                    assert_eq!(
-                        p.classify(limit, kind),
-                        Some(expected),
-                        "{p} {kind:?} at class {} limit",
-                        i + 1
-                    );
+                    assert_eq!(p.classify(limit, kind), Some(expected), "{p} {kind:?} at class {} limit", i + 1);
                     let eps = limit * 1e-9;
-                    let (inside, outside) = if lower_bound {
-                        (limit + eps, limit - eps)
-                    } else {
-                        (limit - eps, limit + eps)
-                    };
-                    assert!(
-                        p.classify(inside, kind).expect("class") <= expected,
-                        "{p} just inside"
-                    );
+                    let (inside, outside) =
+                        if lower_bound { (limit + eps, limit - eps) } else { (limit - eps, limit + eps) };
+                    assert!(p.classify(inside, kind).expect("class") <= expected, "{p} just inside");
                     // Just outside the last limit sharing this value lands in the next class.
                     let last = limits.iter().rposition(|&l| l == limit).expect("present");
                     let next = WaterClass::ALL[last + 1];
-                    assert_eq!(
-                        p.classify(outside, kind),
-                        Some(next),
-                        "{p} {kind:?} just outside {limit}"
-                    );
+                    assert_eq!(p.classify(outside, kind), Some(next), "{p} {kind:?} just outside {limit}");
                 }
             }
         }
@@ -781,29 +703,15 @@ mod tests {
         assert!(Parameter::Tn.is_evaluated(WaterBodyKind::Lake));
         assert!(!Parameter::FecalColiform.is_evaluated(WaterBodyKind::Lake));
         assert!(Parameter::Nh3n.is_evaluated(WaterBodyKind::River));
-        let evaluated = Parameter::all()
-            .filter(|p| p.is_evaluated(WaterBodyKind::River))
-            .count();
-        assert_eq!(
-            evaluated, 21,
-            "the 2011 method evaluates 21 items on rivers"
-        );
+        let evaluated = Parameter::all().filter(|p| p.is_evaluated(WaterBodyKind::River)).count();
+        assert_eq!(evaluated, 21, "the 2011 method evaluates 21 items on rivers");
     }
 
     #[test]
     fn lake_tp_uses_the_lake_column() {
-        assert_eq!(
-            Parameter::Tp.classify(0.08, WaterBodyKind::River),
-            Some(WaterClass::II)
-        );
-        assert_eq!(
-            Parameter::Tp.classify(0.08, WaterBodyKind::Lake),
-            Some(WaterClass::IV)
-        );
-        assert_eq!(
-            Parameter::Tp.classify(0.08, WaterBodyKind::Reservoir),
-            Some(WaterClass::IV)
-        );
+        assert_eq!(Parameter::Tp.classify(0.08, WaterBodyKind::River), Some(WaterClass::II));
+        assert_eq!(Parameter::Tp.classify(0.08, WaterBodyKind::Lake), Some(WaterClass::IV));
+        assert_eq!(Parameter::Tp.classify(0.08, WaterBodyKind::Reservoir), Some(WaterClass::IV));
     }
 
     #[test]
@@ -812,10 +720,7 @@ mod tests {
         assert_eq!(Parameter::parse("W21003"), Some(Parameter::Nh3n));
         assert_eq!(Parameter::parse("w20142"), Some(Parameter::Hg));
         assert_eq!(Parameter::parse("w20111"), Some(Parameter::Hg));
-        assert_eq!(
-            Parameter::parse("fecal_coliform"),
-            Some(Parameter::FecalColiform)
-        );
+        assert_eq!(Parameter::parse("fecal_coliform"), Some(Parameter::FecalColiform));
         assert_eq!(Parameter::parse("nh4"), None);
         for p in Parameter::all() {
             assert_eq!(Parameter::parse(p.key()), Some(p));
@@ -824,21 +729,11 @@ mod tests {
 
     #[test]
     fn exceedance_multiple_is_against_class_iii() {
-        let m = Parameter::Nh3n
-            .exceedance_multiple(1.62, WaterBodyKind::River)
-            .expect("worse than III");
+        let m = Parameter::Nh3n.exceedance_multiple(1.62, WaterBodyKind::River).expect("worse than III");
         assert!((m - 0.62).abs() < 1e-12);
-        assert_eq!(
-            Parameter::Nh3n.exceedance_multiple(1.0, WaterBodyKind::River),
-            None
-        );
-        assert_eq!(
-            Parameter::Do.exceedance_multiple(1.0, WaterBodyKind::River),
-            None
-        );
-        let lake = Parameter::Tp
-            .exceedance_multiple(0.1, WaterBodyKind::Lake)
-            .expect("lake III is 0.05");
+        assert_eq!(Parameter::Nh3n.exceedance_multiple(1.0, WaterBodyKind::River), None);
+        assert_eq!(Parameter::Do.exceedance_multiple(1.0, WaterBodyKind::River), None);
+        let lake = Parameter::Tp.exceedance_multiple(0.1, WaterBodyKind::Lake).expect("lake III is 0.05");
         assert!((lake - 1.0).abs() < 1e-12);
     }
 
@@ -859,13 +754,7 @@ mod tests {
     fn micrograms_convert_exactly_at_limits() {
         // 50 µg/L of arsenic is exactly the class III limit, not a hair above it.
         let v = ConcentrationUnit::UgPerL.to_mg_per_l(50.0);
-        assert_eq!(
-            Parameter::As.classify(v, WaterBodyKind::River),
-            Some(WaterClass::I)
-        );
-        assert_eq!(
-            ConcentrationUnit::parse("µg/L"),
-            Some(ConcentrationUnit::UgPerL)
-        );
+        assert_eq!(Parameter::As.classify(v, WaterBodyKind::River), Some(WaterClass::I));
+        assert_eq!(ConcentrationUnit::parse("µg/L"), Some(ConcentrationUnit::UgPerL));
     }
 }

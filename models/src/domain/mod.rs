@@ -1,5 +1,6 @@
 //! Pure domain rules: no database, no I/O. Plain values in, plain values out.
 
+pub mod credit_code;
 pub mod gb3838;
 pub mod notice_text;
 pub mod reading;
@@ -17,27 +18,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(
-        field: &'static str,
-        code: &'static str,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        Self {
-            field,
-            code,
-            zh: zh.into(),
-            en: en.into(),
-        }
+    pub fn new(field: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { field, code, zh: zh.into(), en: en.into() }
     }
 
     pub fn missing(field: &'static str) -> Self {
-        Self::new(
-            field,
-            "missing_field",
-            format!("缺少字段 {field}"),
-            format!("missing field {field}"),
-        )
+        Self::new(field, "missing_field", format!("缺少字段 {field}"), format!("missing field {field}"))
     }
 }
 
@@ -89,13 +75,7 @@ pub enum ChiefLevel {
 }
 
 impl ChiefLevel {
-    pub const ALL: [ChiefLevel; 5] = [
-        Self::Village,
-        Self::Town,
-        Self::District,
-        Self::City,
-        Self::Province,
-    ];
+    pub const ALL: [ChiefLevel; 5] = [Self::Village, Self::Town, Self::District, Self::City, Self::Province];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -133,12 +113,7 @@ pub enum ControlLevel {
 }
 
 impl ControlLevel {
-    pub const ALL: [ControlLevel; 4] = [
-        Self::National,
-        Self::Provincial,
-        Self::Municipal,
-        Self::District,
-    ];
+    pub const ALL: [ControlLevel; 4] = [Self::National, Self::Provincial, Self::Municipal, Self::District];
 
     pub fn as_str(self) -> &'static str {
         match self {

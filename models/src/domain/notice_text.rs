@@ -54,23 +54,12 @@ impl Exceedance<'_> {
         let target = self.target;
         match info.direction {
             Direction::Range { low, high } => (
-                format!(
-                    "超出 {}–{} 的标准范围",
-                    format_number(low),
-                    format_number(high)
-                ),
-                format!(
-                    "outside the {}–{} range",
-                    format_number(low),
-                    format_number(high)
-                ),
+                format!("超出 {}–{} 的标准范围", format_number(low), format_number(high)),
+                format!("outside the {}–{} range", format_number(low), format_number(high)),
             ),
             direction => {
                 let Some(limit) = self.parameter.limit_for(target, self.water_body_kind) else {
-                    return (
-                        format!("劣于目标 {target} 类"),
-                        format!("worse than the class {target} target"),
-                    );
+                    return (format!("劣于目标 {target} 类"), format!("worse than the class {target} target"));
                 };
                 let limit = format!("{} {}", format_number(limit), info.unit);
                 if direction == Direction::LowerBound {
@@ -84,10 +73,7 @@ impl Exceedance<'_> {
                         .limit_for(target, self.water_body_kind)
                         .filter(|l| *l > 0.0)
                         .map(|l| {
-                            format!(
-                                "（超标 {} 倍）",
-                                format_number(((self.value - l) / l * 100.0).round() / 100.0)
-                            )
+                            format!("（超标 {} 倍）", format_number(((self.value - l) / l * 100.0).round() / 100.0))
                         })
                         .unwrap_or_default();
                     (
@@ -101,11 +87,7 @@ impl Exceedance<'_> {
 
     pub fn render(&self) -> NoticeText {
         let info = self.parameter.info();
-        let when = self
-            .sampled_at
-            .with_timezone(&Shanghai)
-            .format("%Y-%m-%d %H:%M")
-            .to_string();
+        let when = self.sampled_at.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string();
         let value = self.value_text();
         let class = self.class;
         let target = self.target;
@@ -116,12 +98,12 @@ impl Exceedance<'_> {
         };
         let status = class.status();
         let subject = format!(
-            "【水质超标】{}{}断面 {} {}（{} 类，目标 {} 类）",
+            "【水质超标】{}·{}断面 {} {}（{} 类，目标 {} 类）",
             self.water_body_name, self.section_name, info.name_zh, value, class, target
         );
         let body = format!(
             "{addressee}您好：\n\n\
-             {water}{section}断面（{code}）{when} 采样的{item}为 {value}，\
+             {water}·{section}断面（{code}）{when} 采样的{item}为 {value}，\
              按《地表水环境质量标准》（GB 3838-2002）评价为 {class} 类（{status}），{breach_zh}。\n\n\
              请尽快组织排查污染来源、采取处置措施，并在平台上确认本预警。\n\n\
              断面：{section}（{code}）\n\
@@ -155,9 +137,7 @@ mod tests {
     use super::*;
 
     fn sample(parameter: Parameter, value: f64) -> Exceedance<'static> {
-        let class = parameter
-            .classify(value, WaterBodyKind::River)
-            .expect("classified");
+        let class = parameter.classify(value, WaterBodyKind::River).expect("classified");
         Exceedance {
             alert_id: 7,
             chief_name: "李示例",
@@ -178,10 +158,7 @@ mod tests {
     #[test]
     fn an_ammonia_notice_names_section_value_class_limit_and_target() {
         let text = sample(Parameter::Nh3n, 1.62).render();
-        assert_eq!(
-            text.subject,
-            "【水质超标】抚河故道青云谱桥断面 氨氮 1.62 mg/L（V 类，目标 III 类）"
-        );
+        assert_eq!(text.subject, "【水质超标】抚河故道·青云谱桥断面 氨氮 1.62 mg/L（V 类，目标 III 类）");
         for needle in [
             "李示例（村级河长）",
             "QYP-03",
@@ -192,22 +169,14 @@ mod tests {
             "2026-11-20 08:00",
             "河流",
         ] {
-            assert!(
-                text.body.contains(needle),
-                "body lacks {needle}:\n{}",
-                text.body
-            );
+            assert!(text.body.contains(needle), "body lacks {needle}:\n{}", text.body);
         }
     }
 
     #[test]
     fn dissolved_oxygen_is_below_its_limit_not_above() {
         let text = sample(Parameter::Do, 2.5).render();
-        assert!(
-            text.body.contains("低于断面水质目标 III 类的限值 ≥5 mg/L"),
-            "{}",
-            text.body
-        );
+        assert!(text.body.contains("低于断面水质目标 III 类的限值 ≥5 mg/L"), "{}", text.body);
     }
 
     #[test]

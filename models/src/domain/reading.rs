@@ -110,12 +110,7 @@ impl ReadingInput {
                 None
             }
             Some("") => {
-                problems.push(Problem::new(
-                    "section",
-                    "empty",
-                    "断面编码为空",
-                    "section code is empty",
-                ));
+                problems.push(Problem::new("section", "empty", "断面编码为空", "section code is empty"));
                 None
             }
             Some(code) => Some(code.to_string()),
@@ -145,27 +140,29 @@ impl ReadingInput {
                 problems.push(Problem::missing("sampled_at"));
                 None
             }
-            Some(text) => match parse_time(text) {
-                None => {
-                    problems.push(Problem::new(
+            Some(text) => {
+                match parse_time(text) {
+                    None => {
+                        problems.push(Problem::new(
                         "sampled_at",
                         "invalid_time",
                         format!("采样时间“{text}”无法识别，请使用 RFC 3339 格式，如 2026-11-20T08:00:00+08:00"),
                         format!("sampling time '{text}' is not a valid time; use RFC 3339, e.g. 2026-11-20T08:00:00+08:00"),
                     ));
-                    None
+                        None
+                    }
+                    Some(t) if t > now + MAX_FUTURE => {
+                        problems.push(Problem::new(
+                            "sampled_at",
+                            "time_in_future",
+                            format!("采样时间“{text}”晚于当前时间超过 10 分钟"),
+                            format!("sampling time '{text}' is more than 10 minutes in the future"),
+                        ));
+                        None
+                    }
+                    Some(t) => Some(t),
                 }
-                Some(t) if t > now + MAX_FUTURE => {
-                    problems.push(Problem::new(
-                        "sampled_at",
-                        "time_in_future",
-                        format!("采样时间“{text}”晚于当前时间超过 10 分钟"),
-                        format!("sampling time '{text}' is more than 10 minutes in the future"),
-                    ));
-                    None
-                }
-                Some(t) => Some(t),
-            },
+            }
         };
 
         let flag = match self.flag.as_deref() {
@@ -177,9 +174,7 @@ impl ReadingInput {
                         "flag",
                         "invalid_flag",
                         format!("数据标记“{f}”无效，应为 HJ 212 标记 N/F/M/S/D/C/T/B 之一"),
-                        format!(
-                            "data flag '{f}' is not one of the HJ 212 flags N, F, M, S, D, C, T, B"
-                        ),
+                        format!("data flag '{f}' is not one of the HJ 212 flags N, F, M, S, D, C, T, B"),
                     ));
                 }
                 parsed
@@ -266,12 +261,7 @@ impl ReadingInput {
         let (value, limit) = (convert(raw), limit.map(convert));
 
         if !value.is_finite() {
-            problems.push(Problem::new(
-                "value",
-                "not_a_number",
-                "数值无效",
-                "value is not a finite number",
-            ));
+            problems.push(Problem::new("value", "not_a_number", "数值无效", "value is not a finite number"));
             return None;
         }
         match parameter {
@@ -347,17 +337,9 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return Shanghai
-                .from_local_datetime(&naive)
-                .single()
-                .map(|t| t.with_timezone(&Utc));
+            return Shanghai.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc));
         }
     }
     None
@@ -392,17 +374,12 @@ mod tests {
     }
 
     fn codes(r: Result<ValidReading, Vec<Problem>>) -> Vec<(&'static str, &'static str)> {
-        r.expect_err("should be rejected")
-            .iter()
-            .map(|p| (p.field, p.code))
-            .collect()
+        r.expect_err("should be rejected").iter().map(|p| (p.field, p.code)).collect()
     }
 
     #[test]
     fn a_good_reading_passes_and_hj212_codes_become_keys() {
-        let r = input("w21003", ValueInput::Number(1.62))
-            .validate(now())
-            .expect("valid");
+        let r = input("w21003", ValueInput::Number(1.62)).validate(now()).expect("valid");
         assert_eq!(r.parameter, Parameter::Nh3n);
         assert_eq!(r.value, 1.62);
         assert_eq!(r.sampled_at, parse_time("2026-11-20T00:00:00Z").expect("t"));
@@ -411,9 +388,7 @@ mod tests {
 
     #[test]
     fn below_detection_text_keeps_the_limit() {
-        let r = input("hg", ValueInput::Text("<0.00004".into()))
-            .validate(now())
-            .expect("valid");
+        let r = input("hg", ValueInput::Text("<0.00004".into())).validate(now()).expect("valid");
         assert!(r.below_detection);
         assert_eq!(r.detection_limit, Some(0.00004));
         assert_eq!(r.value, 0.00004);
@@ -429,37 +404,24 @@ mod tests {
 
     #[test]
     fn every_kind_of_bad_value_is_named() {
-        assert_eq!(
-            codes(input("nh3n", ValueInput::Number(-0.1)).validate(now())),
-            vec![("value", "negative_value")]
-        );
+        assert_eq!(codes(input("nh3n", ValueInput::Number(-0.1)).validate(now())), vec![("value", "negative_value")]);
         assert_eq!(
             codes(input("nh3n", ValueInput::Text("abc".into())).validate(now())),
             vec![("value", "not_a_number")]
         );
-        assert_eq!(
-            codes(input("ph", ValueInput::Number(14.5)).validate(now())),
-            vec![("value", "out_of_range")]
-        );
+        assert_eq!(codes(input("ph", ValueInput::Number(14.5)).validate(now())), vec![("value", "out_of_range")]);
         assert_eq!(
             codes(input("nh4", ValueInput::Number(1.0)).validate(now())),
             vec![("parameter", "unknown_parameter")]
         );
         let mut no_unit = input("ph", ValueInput::Number(7.0));
         no_unit.unit = Some("mg/L".into());
-        assert_eq!(
-            codes(no_unit.validate(now())),
-            vec![("unit", "unsupported_unit")]
-        );
+        assert_eq!(codes(no_unit.validate(now())), vec![("unit", "unsupported_unit")]);
     }
 
     #[test]
     fn negative_temperature_is_not_a_negative_concentration() {
-        assert!(
-            input("temp", ValueInput::Number(-1.5))
-                .validate(now())
-                .is_ok()
-        );
+        assert!(input("temp", ValueInput::Number(-1.5)).validate(now()).is_ok());
     }
 
     #[test]
@@ -468,10 +430,7 @@ mod tests {
         i.sampled_at = Some("2026-11-20T12:09:59+08:00".into());
         assert!(i.validate(now()).is_ok());
         i.sampled_at = Some("2026-11-20T12:10:01+08:00".into());
-        assert_eq!(
-            codes(i.validate(now())),
-            vec![("sampled_at", "time_in_future")]
-        );
+        assert_eq!(codes(i.validate(now())), vec![("sampled_at", "time_in_future")]);
     }
 
     #[test]
@@ -484,10 +443,7 @@ mod tests {
 
     #[test]
     fn local_times_without_offset_are_china_standard_time() {
-        assert_eq!(
-            parse_time("2026-11-20 08:00:00"),
-            parse_time("2026-11-20T00:00:00Z")
-        );
+        assert_eq!(parse_time("2026-11-20 08:00:00"), parse_time("2026-11-20T00:00:00Z"));
         assert_eq!(parse_time("yesterday"), None);
     }
 }

@@ -31,11 +31,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::sections::Entity",
-        from = "Column::SectionId",
-        to = "super::sections::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::sections::Entity", from = "Column::SectionId", to = "super::sections::Column::Id")]
     Section,
 }
 

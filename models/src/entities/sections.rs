@@ -29,11 +29,7 @@ pub enum Relation {
         to = "super::water_bodies::Column::Id"
     )]
     WaterBody,
-    #[sea_orm(
-        belongs_to = "super::regions::Entity",
-        from = "Column::RegionId",
-        to = "super::regions::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::regions::Entity", from = "Column::RegionId", to = "super::regions::Column::Id")]
     Region,
 }
 

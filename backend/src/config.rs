@@ -1,0 +1,140 @@
+//! Configuration: defaults, then `riverchief.toml`, then `RIVERCHIEF_*` environment variables, then the
+//! command line. Loaded once in `main`; nothing below reads the environment.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Default SQLite file, created in the working directory on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://riverchief.db";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// `sqlite://riverchief.db` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// HTTP listen address; port 0 picks a free port.
+    pub http_addr: SocketAddr,
+    /// lettre SMTP URL; without it email is written to `outbox_dir` as `.eml` files.
+    pub smtp_url: Option<SecretString>,
+    /// Sender of notices.
+    pub mail_from: String,
+    pub outbox_dir: PathBuf,
+    /// Lifetime of bearer tokens from `POST /api/v1/auth/token`, in hours.
+    pub token_ttl_hours: i64,
+    /// Run scheduled jobs inside `serve`.
+    pub scheduler: bool,
+    /// Cron overrides by job name (six fields, seconds first, China Standard Time); `off` disables a job.
+    pub schedules: HashMap<String, String>,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Requests taking longer are answered 408.
+    pub request_timeout_secs: u64,
+}
+
+/// The defaults, as a serialisable layer so the other layers merge over them.
+#[derive(Serialize)]
+struct Defaults {
+    database_url: &'static str,
+    http_addr: &'static str,
+    mail_from: &'static str,
+    outbox_dir: &'static str,
+    token_ttl_hours: i64,
+    scheduler: bool,
+    schedules: HashMap<String, String>,
+    max_body_bytes: usize,
+    request_timeout_secs: u64,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL,
+            http_addr: "127.0.0.1:8080",
+            mail_from: "riverchief 河长制平台 <noreply@riverchief.invalid>",
+            outbox_dir: "outbox",
+            token_ttl_hours: 12,
+            scheduler: true,
+            schedules: HashMap::new(),
+            max_body_bytes: 8 * 1024 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layers. `file` defaults to `riverchief.toml` in the working directory (optional).
+    pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+        let file = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("riverchief.toml"));
+        Self::figment(&file).extract()
+    }
+
+    fn figment(file: &Path) -> Figment {
+        Figment::from(Serialized::defaults(Defaults::default()))
+            .merge(Toml::file(file))
+            // RIVERCHIEF_DATABASE_URL → database_url; RIVERCHIEF_SCHEDULES__DELIVER_NOTICES → schedules.deliver_notices
+            .merge(Env::prefixed("RIVERCHIEF_").split("__"))
+    }
+
+    /// Settings for tests and embedding: the defaults, nothing read from files or the environment.
+    pub fn defaults() -> Settings {
+        Figment::from(Serialized::defaults(Defaults::default())).extract().expect("the built-in defaults are valid")
+    }
+
+    pub fn mail(&self) -> jobs::MailSettings {
+        jobs::MailSettings {
+            smtp_url: self.smtp_url.clone(),
+            from: self.mail_from.clone(),
+            outbox_dir: self.outbox_dir.clone(),
+        }
+    }
+
+    /// The database URL with any password masked, for logs.
+    pub fn database_url_for_logs(&self) -> String {
+        mask_password(&self.database_url)
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_sqlite_on_localhost_8080_writing_mail_to_outbox() {
+        let s = Settings::defaults();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.http_addr.to_string(), "127.0.0.1:8080");
+        assert!(s.smtp_url.is_none());
+        assert_eq!(s.outbox_dir, PathBuf::from("outbox"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_secrets_stay_out_of_debug() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("riverchief.toml", "database_url = \"sqlite://from-file.db\"\ntoken_ttl_hours = 2\n")?;
+            jail.set_env("RIVERCHIEF_DATABASE_URL", "postgres://u:pw@localhost/rc");
+            jail.set_env("RIVERCHIEF_SMTP_URL", "smtp://user:hunter2@mail.example.org:587");
+            jail.set_env("RIVERCHIEF_SCHEDULES__DELIVER_NOTICES", "0 */5 * * * *");
+            let s = Settings::load(None)?;
+            assert_eq!(s.database_url, "postgres://u:pw@localhost/rc");
+            assert_eq!(s.token_ttl_hours, 2);
+            assert_eq!(s.schedules["deliver_notices"], "0 */5 * * * *");
+            assert!(!format!("{s:?}").contains("hunter2"));
+            assert_eq!(s.database_url_for_logs(), "postgres://u:***@localhost/rc");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,13 @@
+//! Request and response types: what goes over the wire, never the entities themselves.
+
+pub mod auth;
+pub mod readings;
+pub mod sections;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Asia::Shanghai;
+
+/// Times leave the API in China Standard Time, RFC 3339 (`2026-11-20T08:00:00+08:00`).
+pub fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Shanghai).to_rfc3339_opts(SecondsFormat::Secs, false)
+}

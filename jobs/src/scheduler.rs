@@ -1,0 +1,92 @@
+//! Running jobs on their schedules with tokio-cron-scheduler. Every replica schedules every job; a lease row
+//! per (job, tick) makes each tick run once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
+use tracing::{error, info};
+
+use models::job_runs;
+
+use crate::{Job, JobContext, Report};
+
+/// Runs `job` for `tick` if this instance wins the lease. `None` when another run already holds it.
+pub async fn run_leased(
+    job: &dyn Job,
+    ctx: &JobContext,
+    tick: DateTime<Utc>,
+    now: DateTime<Utc>,
+    instance: &str,
+) -> anyhow::Result<Option<Report>> {
+    let Some(run_id) =
+        job_runs::try_lease(&ctx.db, job.name(), tick, instance, now).await.context("taking the job's lease")?
+    else {
+        return Ok(None);
+    };
+    let result = job.run(ctx, now).await;
+    let (ok, summary) = match &result {
+        Ok(report) => (true, report.summary()),
+        Err(e) => (false, format!("{e:#}")),
+    };
+    job_runs::finish(&ctx.db, run_id, ok, &summary, Utc::now()).await.context("recording the job run")?;
+    result.map(Some)
+}
+
+/// The scheduled tick a firing belongs to: the firing time rounded to the minute, so replicas whose
+/// clocks or wake-ups differ by a few seconds agree on it. Schedules therefore fire at most once a minute.
+pub fn tick_of(fired_at: DateTime<Utc>) -> DateTime<Utc> {
+    fired_at.duration_round(TimeDelta::minutes(1)).unwrap_or(fired_at)
+}
+
+/// Starts the scheduler with every job in the registry. `schedules` overrides default cron expressions
+/// by job name; an empty expression (or `off`) disables a job.
+pub async fn start(
+    ctx: JobContext,
+    schedules: &HashMap<String, String>,
+    instance: String,
+) -> anyhow::Result<JobScheduler> {
+    let scheduler = JobScheduler::new().await.context("creating the job scheduler")?;
+    let instance: Arc<str> = instance.into();
+    for job in crate::registry() {
+        let name = job.name();
+        let expr = schedules.get(name).map(String::as_str).unwrap_or(job.default_schedule()).trim().to_string();
+        if expr.is_empty() || expr == "off" {
+            info!(job = name, "job disabled by configuration");
+            continue;
+        }
+        let job: Arc<dyn Job> = Arc::from(job);
+        let (ctx, instance) = (ctx.clone(), instance.clone());
+        let cron = CronJob::new_async_tz(expr.as_str(), chrono_tz::Asia::Shanghai, move |_id, _scheduler| {
+            let (job, ctx, instance) = (job.clone(), ctx.clone(), instance.clone());
+            Box::pin(async move {
+                let now = Utc::now();
+                match run_leased(job.as_ref(), &ctx, tick_of(now), now, &instance).await {
+                    Ok(Some(report)) => info!(job = job.name(), summary = %report.summary(), "job ran"),
+                    Ok(None) => {}
+                    Err(e) => error!(job = job.name(), error = format!("{e:#}"), "job failed"),
+                }
+            })
+        })
+        .with_context(|| format!("schedule '{expr}' for job {name} is not a six-field cron expression"))?;
+        scheduler.add(cron).await.with_context(|| format!("scheduling job {name}"))?;
+        info!(job = name, schedule = %expr, "job scheduled");
+    }
+    scheduler.start().await.context("starting the job scheduler")?;
+    Ok(scheduler)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn firings_a_few_seconds_apart_share_a_tick() {
+        let a: DateTime<Utc> = "2026-11-20T02:04:59.200Z".parse().expect("t");
+        let b: DateTime<Utc> = "2026-11-20T02:05:01.900Z".parse().expect("t");
+        assert_eq!(tick_of(a), tick_of(b));
+        assert_eq!(tick_of(a), "2026-11-20T02:05:00Z".parse::<DateTime<Utc>>().expect("t"));
+    }
+}

@@ -1,0 +1,264 @@
+//! The fixed part of the demo: places, water bodies, sections, enterprises and users.
+
+use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use models::domain::{ControlLevel, Role};
+
+/// Qingyunpu District, Nanchang (administrative code 360104).
+pub const DISTRICT: (&str, &str) = ("360104", "青云谱区");
+
+/// Streets and the town of the district: (demo code, name, level).
+pub const STREETS: [(&str, &str, &str); 6] = [
+    ("360104001", "洪都街道", "street"),
+    ("360104002", "京山街道", "street"),
+    ("360104003", "三家店街道", "street"),
+    ("360104004", "岱山街道", "street"),
+    ("360104005", "徐家坊街道", "street"),
+    ("360104100", "青云谱镇", "town"),
+];
+
+pub struct WaterBody {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub kind: WaterBodyKind,
+    pub description: &'static str,
+}
+
+pub const WATER_BODIES: [WaterBody; 5] = [
+    WaterBody {
+        code: "FHGD",
+        name: "抚河故道",
+        kind: WaterBodyKind::River,
+        description: "抚河故道青云谱段（演示数据）",
+    },
+    WaterBody { code: "XH", name: "象湖", kind: WaterBodyKind::Lake, description: "城市湖泊（演示数据）" },
+    WaterBody {
+        code: "MH", name: "梅湖", kind: WaterBodyKind::Lake, description: "梅湖景区湖泊（演示数据）"
+    },
+    WaterBody {
+        code: "THH", name: "桃花河", kind: WaterBodyKind::River, description: "城市内河（演示数据）"
+    },
+    WaterBody {
+        code: "YDH", name: "玉带河", kind: WaterBodyKind::River, description: "城市内河（演示数据）"
+    },
+];
+
+/// District-level chief of each water body: (water body code, name).
+pub const DISTRICT_CHIEFS: [(&str, &str); 5] =
+    [("FHGD", "万国梁"), ("XH", "熊丽萍"), ("MH", "涂建华"), ("THH", "邓志远"), ("YDH", "胡晓春")];
+
+pub struct Section {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub water_body: &'static str,
+    pub street: &'static str,
+    pub lon: f64,
+    pub lat: f64,
+    pub control: ControlLevel,
+    pub target: WaterClass,
+    pub station_mn: Option<&'static str>,
+    /// How polluted the section runs, as a share of the class III limit (1.0 = at the limit).
+    pub load: f64,
+    /// Growth of NH3-N and TP over the two years (0.6 = 60 % higher at the end): a worsening river.
+    pub worsening: f64,
+}
+
+const fn section(
+    code: &'static str,
+    name: &'static str,
+    water_body: &'static str,
+    street: &'static str,
+    (lon, lat): (f64, f64),
+    control: ControlLevel,
+    target: WaterClass,
+    load: f64,
+) -> Section {
+    Section { code, name, water_body, street, lon, lat, control, target, station_mn: None, load, worsening: 0.0 }
+}
+
+use ControlLevel::{District as Dist, Municipal, Provincial};
+use WaterClass::{III, IV};
+
+pub const SECTIONS: [Section; 12] = [
+    section("QYP-01", "洪都大桥", "FHGD", "360104001", (115.9142, 28.6371), Municipal, III, 0.78),
+    section("QYP-02", "京山闸", "FHGD", "360104002", (115.9086, 28.6233), Dist, IV, 1.05),
+    Section {
+        station_mn: Some("36010400000001"),
+        ..section("QYP-03", "青云谱出境", "FHGD", "360104100", (115.9031, 28.6048), Provincial, III, 0.74)
+    },
+    Section {
+        station_mn: Some("36010400000002"),
+        ..section("QYP-04", "北湖心", "XH", "360104004", (115.8882, 28.6322), Municipal, III, 0.72)
+    },
+    section("QYP-05", "南湖出口", "XH", "360104005", (115.8921, 28.6189), Dist, III, 0.82),
+    section("QYP-06", "湖心", "MH", "360104100", (115.9247, 28.6102), Municipal, III, 0.62),
+    section("QYP-07", "景区入口", "MH", "360104100", (115.9302, 28.6139), Dist, IV, 1.0),
+    section("QYP-08", "三家店", "THH", "360104003", (115.9188, 28.6447), Dist, IV, 1.15),
+    Section {
+        worsening: 0.55,
+        ..section("QYP-09", "入象湖口", "THH", "360104004", (115.8957, 28.6281), Municipal, IV, 1.0)
+    },
+    Section {
+        worsening: 0.6, ..section("QYP-10", "青山路", "YDH", "360104005", (115.9064, 28.6528), Dist, IV, 1.08)
+    },
+    Section {
+        worsening: 0.7,
+        ..section("QYP-11", "京山出境", "YDH", "360104002", (115.9021, 28.6409), Provincial, III, 0.8)
+    },
+    section("QYP-12", "上游", "THH", "360104003", (115.9245, 28.6501), Dist, IV, 0.95),
+];
+
+/// The demo `chief` user is the village chief of this section.
+pub const CHIEF_USER_SECTION: &str = "QYP-03";
+
+pub struct Outfall {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub receiving: &'static str,
+    pub standard: &'static str,
+    pub station_mn: Option<&'static str>,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+pub struct Enterprise {
+    /// The first 17 characters; the check character is computed (GB 32100).
+    pub credit_code_17: &'static str,
+    pub name: &'static str,
+    pub street: &'static str,
+    pub address: &'static str,
+    pub industry: &'static str,
+    pub key_unit: bool,
+    pub contact: &'static str,
+    pub contact_phone: &'static str,
+    pub outfalls: &'static [Outfall],
+}
+
+pub const ENTERPRISES: [Enterprise; 4] = [
+    Enterprise {
+        credit_code_17: "91360104MA3500001",
+        name: "南昌青云示例污水处理有限公司（演示）",
+        street: "360104100",
+        address: "青云谱镇示例路 1 号（演示）",
+        industry: "污水处理及其再生利用",
+        key_unit: true,
+        contact: "演示联系人甲",
+        contact_phone: "19907910401",
+        outfalls: &[Outfall {
+            code: "DW001",
+            name: "总排口",
+            receiving: "FHGD",
+            standard: "gb18918:1A",
+            station_mn: Some("36010432000001"),
+            lon: 115.9012,
+            lat: 28.6079,
+        }],
+    },
+    Enterprise {
+        credit_code_17: "91360104MA3500002",
+        name: "江西洪都示例机械制造有限公司（演示）",
+        street: "360104001",
+        address: "洪都街道示例大道 88 号（演示）",
+        industry: "通用设备制造",
+        key_unit: false,
+        contact: "演示联系人乙",
+        contact_phone: "19907910402",
+        outfalls: &[
+            Outfall {
+                code: "DW001",
+                name: "车间排口（第一类污染物）",
+                receiving: "YDH",
+                standard: "gb8978:1",
+                station_mn: None,
+                lon: 115.9101,
+                lat: 28.6491,
+            },
+            Outfall {
+                code: "DW002",
+                name: "总排口",
+                receiving: "YDH",
+                standard: "gb8978:1",
+                station_mn: None,
+                lon: 115.9097,
+                lat: 28.6486,
+            },
+        ],
+    },
+    Enterprise {
+        credit_code_17: "91360104MA3500003",
+        name: "南昌三家店示例食品有限公司（演示）",
+        street: "360104003",
+        address: "三家店街道示例路 16 号（演示）",
+        industry: "食品制造",
+        key_unit: false,
+        contact: "演示联系人丙",
+        contact_phone: "19907910403",
+        outfalls: &[Outfall {
+            code: "DW001",
+            name: "总排口",
+            receiving: "THH",
+            standard: "gb8978:1",
+            station_mn: None,
+            lon: 115.9203,
+            lat: 28.6462,
+        }],
+    },
+    Enterprise {
+        credit_code_17: "91360104MA3500004",
+        name: "南昌京山示例印染有限公司（演示）",
+        street: "360104002",
+        address: "京山街道示例路 9 号（演示）",
+        industry: "纺织印染",
+        key_unit: true,
+        contact: "演示联系人丁",
+        contact_phone: "19907910404",
+        outfalls: &[Outfall {
+            code: "DW001",
+            name: "总排口（接入市政管网）",
+            receiving: "FHGD",
+            standard: "gb8978:3",
+            station_mn: Some("36010432000002"),
+            lon: 115.9073,
+            lat: 28.6215,
+        }],
+    },
+];
+
+/// One demo account per role. The passwords are public (README) and for the demo only.
+pub struct DemoUser {
+    pub username: &'static str,
+    pub password: &'static str,
+    pub role: Role,
+    pub display_name: &'static str,
+}
+
+pub const DEMO_USERS: [DemoUser; 4] = [
+    DemoUser {
+        username: "admin", password: "admin-demo", role: Role::Admin, display_name: "系统管理员（演示）"
+    },
+    DemoUser {
+        username: "bureau", password: "bureau-demo", role: Role::Bureau, display_name: "区生态环境局（演示）"
+    },
+    DemoUser {
+        username: "chief", password: "chief-demo", role: Role::Chief, display_name: "抚河故道村级河长（演示）"
+    },
+    DemoUser {
+        username: "enterprise",
+        password: "enterprise-demo",
+        role: Role::Enterprise,
+        display_name: "污水处理厂环保专员（演示）",
+    },
+];
+
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "罗",
+    "熊",
+];
+const GIVEN: [&str; 16] = [
+    "建国", "秀英", "志强", "丽华", "海涛", "红梅", "国平", "晓燕", "卫东", "春兰", "文斌", "玉珍", "小军", "桂英",
+    "宏伟", "美玲",
+];
+
+/// A made-up name, the same for the same `n` on every run.
+pub fn person_name(n: usize) -> String {
+    format!("{}{}", SURNAMES[(n * 7) % SURNAMES.len()], GIVEN[(n * 5 + n / 16) % GIVEN.len()])
+}

@@ -1,0 +1,74 @@
+use models::domain::Role;
+use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use tests::spawn_app;
+
+fn one_reading(section: &str) -> serde_json::Value {
+    json!([{"section": section, "parameter": "nh3n", "sampled_at": "2026-11-20T08:00:00+08:00", "value": 0.5}])
+}
+
+#[tokio::test]
+async fn a_write_without_a_token_gets_401_and_stores_nothing() {
+    let app = spawn_app().await;
+    let s = app.given_section("A-01", WaterBodyKind::River, WaterClass::III).await;
+    let (status, body) = app.post_readings(None, one_reading(&s.code)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_eq!(app.reading_count().await, 0);
+}
+
+#[tokio::test]
+async fn a_made_up_token_gets_401() {
+    let app = spawn_app().await;
+    let s = app.given_section("A-02", WaterBodyKind::River, WaterClass::III).await;
+    let (status, _) = app.post_readings(Some("rc_0000000000000000"), one_reading(&s.code)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_wrong_password_gets_no_token() {
+    let app = spawn_app().await;
+    app.user_token(Role::Bureau).await;
+    let (status, body) = app.login("nobody", "guess").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "invalid_credentials");
+    assert!(body.get("token").is_none());
+}
+
+#[tokio::test]
+async fn a_token_carries_its_role_and_expiry() {
+    let app = spawn_app().await;
+    models::users::create(
+        &app.db,
+        models::users::NewUser {
+            username: "lab",
+            password: "s3cret-enough",
+            role: Role::Bureau,
+            display_name: Some("化验室"),
+            chief_id: None,
+            enterprise_id: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("user");
+    let (status, body) = app.login("lab", "s3cret-enough").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["user"]["role"], "bureau");
+    assert!(body["token"].as_str().is_some_and(|t| t.starts_with("rc_")));
+    assert!(body["expires_at"].as_str().is_some_and(|t| t.ends_with("+08:00")));
+}
+
+#[tokio::test]
+async fn a_river_chief_cannot_submit_readings() {
+    let app = spawn_app().await;
+    let s = app.given_section("A-03", WaterBodyKind::River, WaterClass::III).await;
+    let token = app.user_token(Role::Chief).await;
+    let (status, body) = app.post_readings(Some(&token), one_reading(&s.code)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "forbidden");
+    assert_eq!(app.reading_count().await, 0);
+}

@@ -1,0 +1,42 @@
+use models::domain::Role;
+use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use serde_json::json;
+
+use tests::spawn_app;
+
+#[tokio::test]
+async fn sections_show_water_body_target_and_the_class_of_the_latest_sample() {
+    let app = spawn_app().await;
+    let s = app.given_section("S-01", WaterBodyKind::River, WaterClass::III).await;
+    app.given_section("S-02", WaterBodyKind::Lake, WaterClass::II).await;
+    let token = app.user_token(Role::Bureau).await;
+    let older = "2026-11-01T09:30:00+08:00";
+    let newer = "2026-11-20T09:30:00+08:00";
+    app.post_readings(
+        Some(&token),
+        json!([
+            {"section": s.code, "parameter": "nh3n", "sampled_at": older, "value": 2.5},
+            {"section": s.code, "parameter": "nh3n", "sampled_at": newer, "value": 0.4},
+            {"section": s.code, "parameter": "codmn", "sampled_at": newer, "value": 7.1},
+            {"section": s.code, "parameter": "temp", "sampled_at": newer, "value": 14.0},
+        ]),
+    )
+    .await;
+
+    let body = app.sections().await;
+    assert_eq!(body["count"], 2);
+    let first = &body["sections"][0];
+    assert_eq!(first["code"], "S-01");
+    assert_eq!(first["water_body"]["kind"], "river");
+    assert_eq!(first["target_class"], "III");
+    // The latest sample: NH3-N 0.4 is II, CODMn 7.1 is IV; the worst item decides.
+    assert_eq!(first["latest_class"], "IV");
+    assert_eq!(first["latest"]["worst_items"], json!(["codmn"]));
+    assert_eq!(first["latest"]["meets_target"], false);
+    assert_eq!(first["latest"]["status"], "轻度污染");
+    assert_eq!(first["latest"]["sampled_at"], newer);
+
+    let second = &body["sections"][1];
+    assert_eq!(second["target_class"], "II");
+    assert_eq!(second["latest_class"], serde_json::Value::Null, "no readings yet");
+}
