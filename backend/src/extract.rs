@@ -38,6 +38,12 @@ where
                     "请求头 Content-Type 应为 application/json",
                     "Content-Type must be application/json",
                 ),
+                JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::client(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "请求体过大，请分批提交",
+                    "request body too large; submit in smaller batches",
+                ),
                 JsonRejection::BytesRejection(e) => ApiError::client(
                     e.status(),
                     "unreadable_body",

@@ -62,49 +62,171 @@ pub struct Section {
     pub worsening: f64,
 }
 
-const fn section(
-    code: &'static str,
-    name: &'static str,
-    water_body: &'static str,
-    street: &'static str,
-    (lon, lat): (f64, f64),
-    control: ControlLevel,
-    target: WaterClass,
-    load: f64,
-) -> Section {
-    Section { code, name, water_body, street, lon, lat, control, target, station_mn: None, load, worsening: 0.0 }
-}
-
-use ControlLevel::{District as Dist, Municipal, Provincial};
-use WaterClass::{III, IV};
+/// Fields most sections share; each section below names what differs.
+const SECTION: Section = Section {
+    code: "",
+    name: "",
+    water_body: "",
+    street: "",
+    lon: 0.0,
+    lat: 0.0,
+    control: ControlLevel::District,
+    target: WaterClass::III,
+    station_mn: None,
+    load: 1.0,
+    worsening: 0.0,
+};
 
 pub const SECTIONS: [Section; 12] = [
-    section("QYP-01", "洪都大桥", "FHGD", "360104001", (115.9142, 28.6371), Municipal, III, 0.78),
-    section("QYP-02", "京山闸", "FHGD", "360104002", (115.9086, 28.6233), Dist, IV, 1.05),
     Section {
+        code: "QYP-01",
+        name: "洪都大桥",
+        water_body: "FHGD",
+        street: "360104001",
+        lon: 115.9142,
+        lat: 28.6371,
+        control: ControlLevel::Municipal,
+        target: WaterClass::III,
+        load: 0.78,
+        ..SECTION
+    },
+    Section {
+        code: "QYP-02",
+        name: "京山闸",
+        water_body: "FHGD",
+        street: "360104002",
+        lon: 115.9086,
+        lat: 28.6233,
+        control: ControlLevel::District,
+        target: WaterClass::IV,
+        load: 1.05,
+        ..SECTION
+    },
+    Section {
+        code: "QYP-03",
+        name: "青云谱出境",
+        water_body: "FHGD",
+        street: "360104100",
+        lon: 115.9031,
+        lat: 28.6048,
+        control: ControlLevel::Provincial,
+        target: WaterClass::III,
+        load: 0.74,
         station_mn: Some("36010400000001"),
-        ..section("QYP-03", "青云谱出境", "FHGD", "360104100", (115.9031, 28.6048), Provincial, III, 0.74)
+        ..SECTION
     },
     Section {
+        code: "QYP-04",
+        name: "北湖心",
+        water_body: "XH",
+        street: "360104004",
+        lon: 115.8882,
+        lat: 28.6322,
+        control: ControlLevel::Municipal,
+        target: WaterClass::III,
+        load: 0.72,
         station_mn: Some("36010400000002"),
-        ..section("QYP-04", "北湖心", "XH", "360104004", (115.8882, 28.6322), Municipal, III, 0.72)
+        ..SECTION
     },
-    section("QYP-05", "南湖出口", "XH", "360104005", (115.8921, 28.6189), Dist, III, 0.82),
-    section("QYP-06", "湖心", "MH", "360104100", (115.9247, 28.6102), Municipal, III, 0.62),
-    section("QYP-07", "景区入口", "MH", "360104100", (115.9302, 28.6139), Dist, IV, 1.0),
-    section("QYP-08", "三家店", "THH", "360104003", (115.9188, 28.6447), Dist, IV, 1.15),
     Section {
+        code: "QYP-05",
+        name: "南湖出口",
+        water_body: "XH",
+        street: "360104005",
+        lon: 115.8921,
+        lat: 28.6189,
+        control: ControlLevel::District,
+        target: WaterClass::III,
+        load: 0.82,
+        ..SECTION
+    },
+    Section {
+        code: "QYP-06",
+        name: "湖心",
+        water_body: "MH",
+        street: "360104100",
+        lon: 115.9247,
+        lat: 28.6102,
+        control: ControlLevel::Municipal,
+        target: WaterClass::III,
+        load: 0.62,
+        ..SECTION
+    },
+    Section {
+        code: "QYP-07",
+        name: "景区入口",
+        water_body: "MH",
+        street: "360104100",
+        lon: 115.9302,
+        lat: 28.6139,
+        control: ControlLevel::District,
+        target: WaterClass::IV,
+        load: 1.0,
+        ..SECTION
+    },
+    Section {
+        code: "QYP-08",
+        name: "三家店",
+        water_body: "THH",
+        street: "360104003",
+        lon: 115.9188,
+        lat: 28.6447,
+        control: ControlLevel::District,
+        target: WaterClass::IV,
+        load: 1.15,
+        ..SECTION
+    },
+    Section {
+        code: "QYP-09",
+        name: "入象湖口",
+        water_body: "THH",
+        street: "360104004",
+        lon: 115.8957,
+        lat: 28.6281,
+        control: ControlLevel::Municipal,
+        target: WaterClass::IV,
+        load: 1.0,
         worsening: 0.55,
-        ..section("QYP-09", "入象湖口", "THH", "360104004", (115.8957, 28.6281), Municipal, IV, 1.0)
+        ..SECTION
     },
     Section {
-        worsening: 0.6, ..section("QYP-10", "青山路", "YDH", "360104005", (115.9064, 28.6528), Dist, IV, 1.08)
+        code: "QYP-10",
+        name: "青山路",
+        water_body: "YDH",
+        street: "360104005",
+        lon: 115.9064,
+        lat: 28.6528,
+        control: ControlLevel::District,
+        target: WaterClass::IV,
+        load: 1.08,
+        worsening: 0.6,
+        ..SECTION
     },
     Section {
+        code: "QYP-11",
+        name: "京山出境",
+        water_body: "YDH",
+        street: "360104002",
+        lon: 115.9021,
+        lat: 28.6409,
+        control: ControlLevel::Provincial,
+        target: WaterClass::III,
+        load: 0.8,
         worsening: 0.7,
-        ..section("QYP-11", "京山出境", "YDH", "360104002", (115.9021, 28.6409), Provincial, III, 0.8)
+        ..SECTION
     },
-    section("QYP-12", "上游", "THH", "360104003", (115.9245, 28.6501), Dist, IV, 0.95),
+    Section {
+        code: "QYP-12",
+        name: "上游",
+        water_body: "THH",
+        street: "360104003",
+        lon: 115.9245,
+        lat: 28.6501,
+        control: ControlLevel::District,
+        target: WaterClass::IV,
+        load: 0.95,
+        ..SECTION
+    },
 ];
 
 /// The demo `chief` user is the village chief of this section.

@@ -268,3 +268,30 @@ async fn reference_only_items_and_abnormal_flags_raise_no_alert() {
     assert_eq!(body["results"][2]["class"], Value::Null);
     assert!(app.live_alerts().await.is_empty());
 }
+
+#[tokio::test]
+async fn concurrent_batches_for_one_section_open_one_alert_and_one_notice() {
+    let app = spawn_app().await;
+    let s = app.given_section("R-10", WaterBodyKind::River, WaterClass::III).await;
+    let token = bureau(&app).await;
+    let batch = |hour: u32| json!([reading(&s.code, "nh3n", &format!("2026-11-20T{hour:02}:00:00+08:00"), json!(1.8))]);
+    let posts = (0..6).map(|h| app.post_readings(Some(&token), batch(h)));
+    let answers = futures::future::join_all(posts).await;
+    assert!(answers.iter().all(|(status, _)| *status == StatusCode::OK), "{answers:?}");
+    let opened: u64 = answers.iter().map(|(_, b)| b["alerts_opened"].as_u64().expect("count")).sum();
+    assert_eq!(opened, 1, "exactly one batch opened the alert");
+    let alerts = app.live_alerts().await;
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].reading_count, 6);
+    assert_eq!(app.run_job("deliver_notices").await.get("sent"), 1);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413() {
+    let app = tests::spawn_app_with(|s| s.max_body_bytes = 1024).await;
+    let token = bureau(&app).await;
+    let big = json!([reading("X", "nh3n", "2026-11-20T08:00:00+08:00", json!("0".repeat(2048)))]);
+    let (status, body) = app.post_readings(Some(&token), big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "payload_too_large");
+}

@@ -40,3 +40,23 @@ async fn sections_show_water_body_target_and_the_class_of_the_latest_sample() {
     assert_eq!(second["target_class"], "II");
     assert_eq!(second["latest_class"], serde_json::Value::Null, "no readings yet");
 }
+
+#[tokio::test]
+async fn the_front_page_lists_the_sections_and_marks_one_missing_its_target() {
+    let app = spawn_app().await;
+    let s = app.given_section("S-03", WaterBodyKind::River, WaterClass::III).await;
+    app.given_section("S-04", WaterBodyKind::River, WaterClass::III).await;
+    let token = app.user_token(Role::Bureau).await;
+    app.post_readings(
+        Some(&token),
+        json!([{"section": s.code, "parameter": "nh3n", "sampled_at": "2026-11-20T09:30:00+08:00", "value": 1.2}]),
+    )
+    .await;
+    let (status, content_type, page) = app.get_page("/").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(page.contains("S-03") && page.contains("S-04"));
+    assert!(page.contains("轻度污染（未达标）"), "IV against a III target is flagged");
+    assert!(page.contains("暂无数据"), "a section without readings says so");
+    assert!(!page.contains("演示数据（"), "no demo banner without demo data");
+}

@@ -143,6 +143,15 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// GETs a page, returning its status, content type and text.
+    pub async fn get_page(&self, path: &str) -> (StatusCode, String, String) {
+        let response = self.client.get(self.url(path)).send().await.expect("request");
+        let status = response.status();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        (status, content_type, response.text().await.expect("text"))
+    }
+
     /// POSTs a raw body with the given content type and optional bearer token.
     pub async fn post_raw(
         &self,

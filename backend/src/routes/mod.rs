@@ -2,6 +2,7 @@
 
 mod auth;
 mod health;
+mod home;
 mod readings;
 mod sections;
 
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found);
 
     Router::new()
+        .route("/", get(home::home))
         .route("/health", get(health::health))
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))

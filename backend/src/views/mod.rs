@@ -1,6 +1,7 @@
 //! Request and response types: what goes over the wire, never the entities themselves.
 
 pub mod auth;
+pub mod home;
 pub mod readings;
 pub mod sections;
 

@@ -600,8 +600,14 @@ mod tests {
         }
     }
 
-    /// One Table 1 row of the reference CSV: (HJ 212 code, river limits, lake limits).
-    fn reference_rows() -> Vec<(String, Option<[f64; 5]>, Option<[f64; 5]>)> {
+    /// One Table 1 row of the reference CSV.
+    struct ReferenceRow {
+        hj212_code: String,
+        river: Option<[f64; 5]>,
+        lake: Option<[f64; 5]>,
+    }
+
+    fn reference_rows() -> Vec<ReferenceRow> {
         let mut rows = Vec::new();
         let mut lines = CSV.lines();
         let header: Vec<&str> = split_csv(lines.next().expect("header"));
@@ -617,7 +623,7 @@ mod tests {
                 let v: Vec<f64> = (start..start + 5).filter_map(|i| cells[i].parse().ok()).collect();
                 <[f64; 5]>::try_from(v).ok()
             };
-            rows.push((cells[code].to_string(), five(first), five(lake_first)));
+            rows.push(ReferenceRow { hj212_code: cells[code].to_string(), river: five(first), lake: five(lake_first) });
         }
         rows
     }
@@ -644,7 +650,7 @@ mod tests {
     fn limits_match_the_reference_table() {
         let rows = reference_rows();
         assert_eq!(rows.len(), 24);
-        for (code, river, lake) in rows {
+        for ReferenceRow { hj212_code: code, river, lake } in rows {
             let p = Parameter::parse(&code).unwrap_or_else(|| panic!("{code} not known"));
             assert_eq!(p.info().limits, river, "{code} river limits");
             if lake.is_some() {
