@@ -187,23 +187,11 @@ async fn record_event(
     Ok(())
 }
 
-pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<alerts::Model>, DbErr> {
-    alerts::Entity::find_by_id(id).one(db).await
-}
-
 /// Alerts not yet closed, most recently updated first.
 pub async fn list_live(db: &impl ConnectionTrait) -> Result<Vec<alerts::Model>, DbErr> {
     alerts::Entity::find()
         .filter(alerts::Column::Status.ne("closed"))
         .order_by_desc(alerts::Column::UpdatedAt)
-        .all(db)
-        .await
-}
-
-pub async fn events(db: &impl ConnectionTrait, alert_id: i32) -> Result<Vec<alert_events::Model>, DbErr> {
-    alert_events::Entity::find()
-        .filter(alert_events::Column::AlertId.eq(alert_id))
-        .order_by_asc(alert_events::Column::Id)
         .all(db)
         .await
 }

@@ -31,7 +31,3 @@ pub async fn chain_for_section(
     chiefs.sort_by_key(|c| (ChiefLevel::parse(&c.level).map_or(u8::MAX, |l| l as u8), c.id));
     Ok(chiefs)
 }
-
-pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<river_chiefs::Model>, DbErr> {
-    river_chiefs::Entity::find_by_id(id).one(db).await
-}

@@ -1,9 +1,7 @@
 //! Job leases: the first instance to record (job, tick) runs that tick; the others skip it.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TryInsertResult};
 
 use crate::entities::job_runs;
 
@@ -50,15 +48,4 @@ pub async fn finish(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// The most recent runs of a job, newest first.
-pub async fn recent(db: &impl ConnectionTrait, job: &str, limit: u64) -> Result<Vec<job_runs::Model>, DbErr> {
-    use sea_orm::QuerySelect;
-    job_runs::Entity::find()
-        .filter(job_runs::Column::Job.eq(job))
-        .order_by_desc(job_runs::Column::StartedAt)
-        .limit(limit)
-        .all(db)
-        .await
 }

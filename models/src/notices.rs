@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Statement,
+    Statement,
 };
 
 use crate::entities::notices;
@@ -137,14 +137,6 @@ pub async fn mark_attempt_failed(
         .exec(db)
         .await?;
     Ok(retry)
-}
-
-pub async fn list_for_alert(db: &impl ConnectionTrait, alert_id: i32) -> Result<Vec<notices::Model>, DbErr> {
-    notices::Entity::find()
-        .filter(notices::Column::AlertId.eq(alert_id))
-        .order_by_asc(notices::Column::Id)
-        .all(db)
-        .await
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and outfalls. Used by the seed and, later, by the registry API.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
 
 use crate::domain::gb3838::{WaterBodyKind, WaterClass};
 use crate::domain::{ChiefLevel, ControlLevel};
@@ -26,10 +26,6 @@ pub async fn create_region(
     .await
 }
 
-pub async fn list_regions(db: &impl ConnectionTrait) -> Result<Vec<regions::Model>, DbErr> {
-    regions::Entity::find().order_by_asc(regions::Column::Code).all(db).await
-}
-
 pub async fn create_water_body(
     db: &impl ConnectionTrait,
     code: &str,
@@ -46,10 +42,6 @@ pub async fn create_water_body(
     }
     .insert(db)
     .await
-}
-
-pub async fn list_water_bodies(db: &impl ConnectionTrait) -> Result<Vec<water_bodies::Model>, DbErr> {
-    water_bodies::Entity::find().order_by_asc(water_bodies::Column::Code).all(db).await
 }
 
 /// A monitoring section to register.
