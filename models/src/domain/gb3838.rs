@@ -166,7 +166,8 @@ impl WaterBodyKind {
         }
     }
 
-    fn uses_lake_limits(self) -> bool {
+    /// Lakes and reservoirs are judged alike (their TP column, TN evaluated).
+    pub fn uses_lake_limits(self) -> bool {
         !matches!(self, Self::River)
     }
 }
@@ -184,9 +185,9 @@ pub enum Direction {
     Unclassified,
 }
 
-/// The 24 items of GB 3838-2002 Table 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// The 24 items of GB 3838-2002 Table 1 and the 5 of Table 2. Serialised as its key (`nh3n`); read from a
+/// key or an HJ 212 code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Parameter {
     Temp,
     Ph,
@@ -212,6 +213,12 @@ pub enum Parameter {
     Las,
     Sulfide,
     FecalColiform,
+    // Table 2: supplementary items for centralised drinking-water sources (one limit, no classes).
+    Sulfate,
+    Chloride,
+    Nitrate,
+    Fe,
+    Mn,
 }
 
 /// One row of Table 1.
@@ -238,6 +245,10 @@ pub struct ParameterInfo {
     evaluated_in_lakes: bool,
     /// Whether the value is a concentration (must not be negative; µg/L converts).
     pub is_concentration: bool,
+    /// 1 for Table 1 (basic items), 2 for Table 2 (drinking-water-source supplementary items).
+    pub table: u8,
+    /// The single limit of a Table 2 item.
+    pub supplementary_limit: Option<f64>,
 }
 
 const fn row(
@@ -263,14 +274,33 @@ const fn row(
         evaluated_in_rivers: true,
         evaluated_in_lakes: true,
         is_concentration: true,
+        table: 1,
+        supplementary_limit: None,
+    }
+}
+
+/// A Table 2 row: one limit, not part of any class.
+const fn supplementary(
+    parameter: Parameter,
+    key: &'static str,
+    hj212: &'static [&'static str],
+    names: (&'static str, &'static str, &'static str),
+    limit: f64,
+) -> ParameterInfo {
+    ParameterInfo {
+        evaluated_in_rivers: false,
+        evaluated_in_lakes: false,
+        table: 2,
+        supplementary_limit: Some(limit),
+        ..row(parameter, key, hj212, names, MG_L, Direction::UpperBound, None)
     }
 }
 
 const MG_L: &str = "mg/L";
 const UP: Direction = Direction::UpperBound;
 
-/// GB 3838-2002 Table 1, in the standard's order.
-pub static TABLE_1: [ParameterInfo; 24] = [
+/// GB 3838-2002 Tables 1 and 2, in the standard's order.
+pub static TABLE: [ParameterInfo; 29] = [
     ParameterInfo {
         evaluated_in_rivers: false,
         evaluated_in_lakes: false,
@@ -473,12 +503,17 @@ pub static TABLE_1: [ParameterInfo; 24] = [
             Some([200.0, 2000.0, 10000.0, 20000.0, 40000.0]),
         )
     },
+    supplementary(Parameter::Sulfate, "so4", &["w21038"], ("硫酸盐", "sulfate", "SO₄²⁻"), 250.0),
+    supplementary(Parameter::Chloride, "cl", &["w21022"], ("氯化物", "chloride", "Cl⁻"), 250.0),
+    supplementary(Parameter::Nitrate, "no3n", &["w21007"], ("硝酸盐氮", "nitrate (as N)", "NO₃-N"), 10.0),
+    supplementary(Parameter::Fe, "fe", &["w20125"], ("铁", "iron", "Fe"), 0.3),
+    supplementary(Parameter::Mn, "mn", &["w20124"], ("锰", "manganese", "Mn"), 0.1),
 ];
 
 impl Parameter {
     pub fn info(self) -> &'static ParameterInfo {
-        // TABLE_1 is in declaration order of the enum; the unit tests hold that invariant.
-        &TABLE_1[self as usize]
+        // TABLE is in declaration order of the enum; the unit tests hold that invariant.
+        &TABLE[self as usize]
     }
 
     pub fn key(self) -> &'static str {
@@ -487,13 +522,13 @@ impl Parameter {
 
     /// Every item, in the standard's order.
     pub fn all() -> impl Iterator<Item = Parameter> {
-        TABLE_1.iter().map(|info| info.parameter)
+        TABLE.iter().map(|info| info.parameter)
     }
 
     /// A parameter key (`nh3n`) or an HJ 212-2017 code (`w21003`, either metal family), case-insensitive.
     pub fn parse(s: &str) -> Option<Parameter> {
         let s = s.trim();
-        TABLE_1
+        TABLE
             .iter()
             .find(|info| info.key.eq_ignore_ascii_case(s) || info.hj212_codes.iter().any(|c| c.eq_ignore_ascii_case(s)))
             .map(|info| info.parameter)
@@ -545,6 +580,30 @@ impl Parameter {
         }
     }
 
+    /// Decimal places a period value is rounded to (half to even) before it is classified.
+    ///
+    /// Practice, not settled national text: the 2020 statistics rule rounds assessment values per item,
+    /// and these are the precisions reports print. Single samples are classified as given.
+    pub fn decimals(self, kind: WaterBodyKind) -> u32 {
+        use Parameter::*;
+        match self {
+            FecalColiform => 0,
+            Temp | Do | Codmn | Cod | Bod5 => 1,
+            Ph | Nh3n | Tn | F | Oil | Las => 2,
+            Tp if kind.uses_lake_limits() => 3,
+            Tp => 2,
+            Cu | Zn | Cr6 | Pb | Cn | Sulfide => 3,
+            Se | As | Cd | Phenol => 4,
+            Hg => 5,
+            Sulfate | Chloride | Nitrate | Fe | Mn => 2,
+        }
+    }
+
+    /// Whether a Table 2 value meets its single limit; `None` for Table 1 items.
+    pub fn meets_supplementary_limit(self, value: f64) -> Option<bool> {
+        self.info().supplementary_limit.map(|limit| value <= limit)
+    }
+
     /// Exceedance multiple against the class III limit, `(C − C_III) / C_III`, when the value is worse
     /// than class III. Not defined for temperature, pH or DO.
     pub fn exceedance_multiple(self, value: f64, kind: WaterBodyKind) -> Option<f64> {
@@ -553,6 +612,19 @@ impl Parameter {
         }
         let limit = self.limit_for(WaterClass::III, kind)?;
         (value > limit).then(|| (value - limit) / limit)
+    }
+}
+
+impl Serialize for Parameter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
+impl<'de> Deserialize<'de> for Parameter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Parameter::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown parameter '{text}'")))
     }
 }
 
@@ -595,7 +667,7 @@ mod tests {
 
     #[test]
     fn table_order_matches_the_enum() {
-        for (i, info) in TABLE_1.iter().enumerate() {
+        for (i, info) in TABLE.iter().enumerate() {
             assert_eq!(info.parameter as usize, i, "{}", info.key);
         }
     }
@@ -607,49 +679,43 @@ mod tests {
         lake: Option<[f64; 5]>,
     }
 
-    fn reference_rows() -> Vec<ReferenceRow> {
-        let mut rows = Vec::new();
-        let mut lines = CSV.lines();
-        let header: Vec<&str> = split_csv(lines.next().expect("header"));
-        let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
-        let (table, first, lake_first, code) =
-            (col("table"), col("class_I"), col("lake_reservoir_I"), col("hj212_code_total"));
-        for line in lines {
-            let cells = split_csv(line);
-            if cells[table] != "1" {
+    fn reference_rows() -> (Vec<ReferenceRow>, Vec<(String, f64)>) {
+        let (mut rows, mut table2) = (Vec::new(), Vec::new());
+        let five = |row: &std::collections::HashMap<String, String>, prefix: &str| -> Option<[f64; 5]> {
+            let v: Vec<f64> = ["I", "II", "III", "IV", "V"]
+                .iter()
+                .filter_map(|c| row[&format!("{prefix}{c}")].parse().ok())
+                .collect();
+            <[f64; 5]>::try_from(v).ok()
+        };
+        for row in crate::domain::reference_csv::rows(CSV) {
+            let code = row["hj212_code_total"].clone();
+            if row["table"] != "1" {
+                table2.push((code, row["class_I"].parse().expect("table 2 limit")));
                 continue;
             }
-            let five = |start: usize| -> Option<[f64; 5]> {
-                let v: Vec<f64> = (start..start + 5).filter_map(|i| cells[i].parse().ok()).collect();
-                <[f64; 5]>::try_from(v).ok()
-            };
-            rows.push(ReferenceRow { hj212_code: cells[code].to_string(), river: five(first), lake: five(lake_first) });
+            rows.push(ReferenceRow {
+                hj212_code: code,
+                river: five(&row, "class_"),
+                lake: five(&row, "lake_reservoir_"),
+            });
         }
-        rows
-    }
-
-    /// Minimal CSV split honouring double quotes (the reference notes contain commas).
-    fn split_csv(line: &str) -> Vec<&str> {
-        let mut out = Vec::new();
-        let (mut start, mut quoted) = (0, false);
-        for (i, ch) in line.char_indices() {
-            match ch {
-                '"' => quoted = !quoted,
-                ',' if !quoted => {
-                    out.push(line[start..i].trim_matches('"'));
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        out.push(line[start..].trim_matches('"'));
-        out
+        (rows, table2)
     }
 
     #[test]
     fn limits_match_the_reference_table() {
-        let rows = reference_rows();
+        let (rows, table2) = reference_rows();
         assert_eq!(rows.len(), 24);
+        assert_eq!(table2.len(), 5);
+        for (code, limit) in table2 {
+            let p = Parameter::parse(&code).unwrap_or_else(|| panic!("{code} not known"));
+            assert_eq!(p.info().supplementary_limit, Some(limit), "{code}");
+            assert_eq!(p.info().table, 2);
+            assert_eq!(p.classify(limit, WaterBodyKind::River), None, "Table 2 items have no classes");
+            assert_eq!(p.meets_supplementary_limit(limit), Some(true));
+            assert_eq!(p.meets_supplementary_limit(limit * 1.001), Some(false));
+        }
         for ReferenceRow { hj212_code: code, river, lake } in rows {
             let p = Parameter::parse(&code).unwrap_or_else(|| panic!("{code} not known"));
             assert_eq!(p.info().limits, river, "{code} river limits");
@@ -741,6 +807,16 @@ mod tests {
         assert_eq!(Parameter::Do.exceedance_multiple(1.0, WaterBodyKind::River), None);
         let lake = Parameter::Tp.exceedance_multiple(0.1, WaterBodyKind::Lake).expect("lake III is 0.05");
         assert!((lake - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn parameters_serialise_as_their_keys() {
+        for p in Parameter::all() {
+            let json = serde_json::to_string(&p).expect("serialise");
+            assert_eq!(json, format!("\"{}\"", p.key()));
+            assert_eq!(serde_json::from_str::<Parameter>(&json).expect("read back"), p);
+        }
+        assert_eq!(serde_json::from_str::<Parameter>("\"w21003\"").expect("code"), Parameter::Nh3n);
     }
 
     #[test]

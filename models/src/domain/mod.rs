@@ -1,9 +1,14 @@
 //! Pure domain rules: no database, no I/O. Plain values in, plain values out.
 
 pub mod credit_code;
+pub mod discharge;
+pub mod evaluation;
 pub mod gb3838;
 pub mod notice_text;
+pub mod period;
 pub mod reading;
+#[cfg(test)]
+pub(crate) mod reference_csv;
 
 use serde::Serialize;
 

@@ -264,35 +264,9 @@ impl ReadingInput {
             problems.push(Problem::new("value", "not_a_number", "数值无效", "value is not a finite number"));
             return None;
         }
-        match parameter {
-            Parameter::Ph if !(0.0..=14.0).contains(&value) => {
-                problems.push(Problem::new(
-                    "value",
-                    "out_of_range",
-                    format!("pH 值 {value} 超出 0–14 范围"),
-                    format!("pH {value} is outside 0–14"),
-                ));
-                return None;
-            }
-            Parameter::Temp if !(-5.0..=50.0).contains(&value) => {
-                problems.push(Problem::new(
-                    "value",
-                    "out_of_range",
-                    format!("水温 {value} ℃ 超出 −5–50 ℃ 的合理范围"),
-                    format!("water temperature {value} °C is outside the plausible −5–50 °C"),
-                ));
-                return None;
-            }
-            _ if info.is_concentration && value < 0.0 => {
-                problems.push(Problem::new(
-                    "value",
-                    "negative_value",
-                    format!("{}浓度不能为负数：{value}", info.name_zh),
-                    format!("{} concentration cannot be negative: {value}", info.name_en),
-                ));
-                return None;
-            }
-            _ => {}
+        if let Some(problem) = range_problem(parameter, value) {
+            problems.push(problem);
+            return None;
         }
         if let Some(dl) = limit
             && !(dl > 0.0 && dl.is_finite())
@@ -308,6 +282,56 @@ impl ReadingInput {
         // A value below detection is stored as its detection limit; statistics later use half of it.
         let value = if below { limit.unwrap_or(value) } else { value };
         Some((value, below, limit))
+    }
+}
+
+/// Why `value` cannot be a reading of `parameter` (pH outside 0–14, implausible temperature, a negative
+/// concentration), or `None` when it can.
+pub fn range_problem(parameter: Parameter, value: f64) -> Option<Problem> {
+    let info = parameter.info();
+    match parameter {
+        Parameter::Ph if !(0.0..=14.0).contains(&value) => Some(Problem::new(
+            "value",
+            "out_of_range",
+            format!("pH 值 {value} 超出 0–14 范围"),
+            format!("pH {value} is outside 0–14"),
+        )),
+        Parameter::Temp if !(-5.0..=50.0).contains(&value) => Some(Problem::new(
+            "value",
+            "out_of_range",
+            format!("水温 {value} ℃ 超出 −5–50 ℃ 的合理范围"),
+            format!("water temperature {value} °C is outside the plausible −5–50 °C"),
+        )),
+        _ if info.is_concentration && value < 0.0 => Some(Problem::new(
+            "value",
+            "negative_value",
+            format!("{}浓度不能为负数：{value}", info.name_zh),
+            format!("{} concentration cannot be negative: {value}", info.name_en),
+        )),
+        _ => None,
+    }
+}
+
+/// A value written as text — `1.62`, or `<0.01` below a detection limit of 0.01 — checked for `parameter`.
+/// Returns the number and whether it is a detection limit.
+pub fn value_from_text(parameter: Parameter, text: &str) -> Result<(f64, bool), Problem> {
+    let Some((value, below)) = parse_value_text(text) else {
+        return Err(Problem::new(
+            "value",
+            "not_a_number",
+            format!("数值“{text}”不是数字（低于检出限请写作 <0.01）"),
+            format!("value '{text}' is not a number (write a value below the detection limit as <0.01)"),
+        ));
+    };
+    match range_problem(parameter, value) {
+        Some(problem) => Err(problem),
+        None if below && value <= 0.0 => Err(Problem::new(
+            "value",
+            "invalid_detection_limit",
+            format!("检出限必须为正数：{value}"),
+            format!("detection limit must be positive: {value}"),
+        )),
+        None => Ok((value, below)),
     }
 }
 

@@ -1,0 +1,221 @@
+//! Assessment periods: a month, a quarter, a year, or the year to date, in China Standard Time.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+
+/// A calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl YearMonth {
+    pub fn new(year: i32, month: u32) -> Option<Self> {
+        (1..=12).contains(&month).then_some(Self { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> Self {
+        Self { year: date.year(), month: date.month() }
+    }
+
+    /// The month an instant falls in, in China Standard Time.
+    pub fn of_instant(t: DateTime<Utc>) -> Self {
+        Self::of(t.with_timezone(&Shanghai).date_naive())
+    }
+
+    pub fn previous(self) -> Self {
+        if self.month == 1 {
+            Self { year: self.year - 1, month: 12 }
+        } else {
+            Self { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    pub fn next(self) -> Self {
+        if self.month == 12 {
+            Self { year: self.year + 1, month: 1 }
+        } else {
+            Self { year: self.year, month: self.month + 1 }
+        }
+    }
+
+    /// Midnight China Standard Time on the first day of the month, as UTC.
+    pub fn start(self) -> DateTime<Utc> {
+        let date = NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default();
+        Shanghai
+            .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map_or_else(|| date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(), |t| t.with_timezone(&Utc))
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:02}", self.year, self.month)
+    }
+}
+
+/// A period over which section values are averaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    Month(YearMonth),
+    Quarter {
+        year: i32,
+        quarter: u32,
+    },
+    Year(i32),
+    /// January through `through` (inclusive) of `year`.
+    YearToDate {
+        year: i32,
+        through: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a period: use 2026-10 (month), 2026-Q3 (quarter), 2026 (year) or 2026-YTD (year to date)")]
+pub struct PeriodError(pub String);
+
+impl Period {
+    /// `2026-10`, `2026-Q3`, `2026`, `2026-YTD`. The year to date of the current year runs through the
+    /// month of `today`; of an earlier year, through December.
+    pub fn parse(s: &str, today: NaiveDate) -> Result<Period, PeriodError> {
+        let bad = || PeriodError(s.to_string());
+        let t = s.trim().to_ascii_uppercase();
+        let (year, rest) = match t.split_once('-') {
+            Some((y, rest)) => (y, Some(rest)),
+            None => (t.as_str(), None),
+        };
+        if year.len() != 4 {
+            return Err(bad());
+        }
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        match rest {
+            None => Ok(Period::Year(year)),
+            Some("YTD") => {
+                let through = if year == today.year() { today.month() } else { 12 };
+                if year > today.year() {
+                    return Err(bad());
+                }
+                Ok(Period::YearToDate { year, through })
+            }
+            Some(q) if q.starts_with('Q') => match q[1..].parse::<u32>() {
+                Ok(quarter @ 1..=4) if q.len() == 2 => Ok(Period::Quarter { year, quarter }),
+                _ => Err(bad()),
+            },
+            Some(m) if m.len() == 2 => {
+                let month: u32 = m.parse().map_err(|_| bad())?;
+                YearMonth::new(year, month).map(Period::Month).ok_or_else(bad)
+            }
+            Some(_) => Err(bad()),
+        }
+    }
+
+    /// The months the period spans, in order.
+    pub fn months(self) -> Vec<YearMonth> {
+        let (year, first, last) = match self {
+            Period::Month(m) => return vec![m],
+            Period::Quarter { year, quarter } => (year, quarter * 3 - 2, quarter * 3),
+            Period::Year(year) => (year, 1, 12),
+            Period::YearToDate { year, through } => (year, 1, through.clamp(1, 12)),
+        };
+        (first..=last).filter_map(|m| YearMonth::new(year, m)).collect()
+    }
+
+    /// `[start, end)` in UTC.
+    pub fn bounds(self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let months = self.months();
+        let first = months.first().copied().unwrap_or(YearMonth { year: 1970, month: 1 });
+        let last = months.last().copied().unwrap_or(first);
+        (first.start(), last.next().start())
+    }
+
+    /// The period just before, of the same kind. For a year to date: the same months of last year.
+    pub fn previous(self) -> Period {
+        match self {
+            Period::Month(m) => Period::Month(m.previous()),
+            Period::Quarter { year, quarter: 1 } => Period::Quarter { year: year - 1, quarter: 4 },
+            Period::Quarter { year, quarter } => Period::Quarter { year, quarter: quarter - 1 },
+            Period::Year(year) => Period::Year(year - 1),
+            Period::YearToDate { .. } => self.same_period_last_year(),
+        }
+    }
+
+    /// The same months one year earlier (同比).
+    pub fn same_period_last_year(self) -> Period {
+        match self {
+            Period::Month(m) => Period::Month(YearMonth { year: m.year - 1, month: m.month }),
+            Period::Quarter { year, quarter } => Period::Quarter { year: year - 1, quarter },
+            Period::Year(year) => Period::Year(year - 1),
+            Period::YearToDate { year, through } => Period::YearToDate { year: year - 1, through },
+        }
+    }
+
+    /// Machine form, as accepted by [`Period::parse`] (a year to date loses its `through`).
+    pub fn code(self) -> String {
+        match self {
+            Period::Month(m) => m.to_string(),
+            Period::Quarter { year, quarter } => format!("{year}-Q{quarter}"),
+            Period::Year(year) => year.to_string(),
+            Period::YearToDate { year, .. } => format!("{year}-YTD"),
+        }
+    }
+
+    /// How reports name the period: `2026年10月`, `2026年第3季度`, `2026年`, `2026年1—10月`.
+    pub fn label_zh(self) -> String {
+        match self {
+            Period::Month(m) => format!("{}年{}月", m.year, m.month),
+            Period::Quarter { year, quarter } => format!("{year}年第{quarter}季度"),
+            Period::Year(year) => format!("{year}年"),
+            Period::YearToDate { year, through: 1 } => format!("{year}年1月"),
+            Period::YearToDate { year, through } => format!("{year}年1—{through}月"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 28).expect("date")
+    }
+
+    #[test]
+    fn every_period_form_parses_and_spans_its_months() {
+        let p = |s| Period::parse(s, today()).expect(s);
+        assert_eq!(p("2026-10").months(), vec![YearMonth { year: 2026, month: 10 }]);
+        assert_eq!(p("2026-q3").months().iter().map(|m| m.month).collect::<Vec<_>>(), vec![7, 8, 9]);
+        assert_eq!(p("2025").months().len(), 12);
+        assert_eq!(p("2026-YTD"), Period::YearToDate { year: 2026, through: 11 });
+        assert_eq!(p("2025-YTD").months().len(), 12);
+        for bad in ["2026-13", "2026-Q5", "26", "2026-1", "2027-YTD", "soon", "2026-Q12"] {
+            assert!(Period::parse(bad, today()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bounds_are_china_standard_time_months() {
+        let (start, end) = Period::parse("2026-10", today()).expect("p").bounds();
+        assert_eq!(start, "2026-09-30T16:00:00Z".parse::<DateTime<Utc>>().expect("t"));
+        assert_eq!(end, "2026-10-31T16:00:00Z".parse::<DateTime<Utc>>().expect("t"));
+        let (start, end) = Period::Year(2025).bounds();
+        assert_eq!(
+            (start.to_rfc3339(), end.to_rfc3339()),
+            ("2024-12-31T16:00:00+00:00".into(), "2025-12-31T16:00:00+00:00".into())
+        );
+    }
+
+    #[test]
+    fn previous_and_last_year_periods() {
+        let jan = Period::Month(YearMonth { year: 2026, month: 1 });
+        assert_eq!(jan.previous(), Period::Month(YearMonth { year: 2025, month: 12 }));
+        assert_eq!(Period::Quarter { year: 2026, quarter: 1 }.previous(), Period::Quarter { year: 2025, quarter: 4 });
+        let ytd = Period::YearToDate { year: 2026, through: 10 };
+        assert_eq!(ytd.previous(), Period::YearToDate { year: 2025, through: 10 });
+        assert_eq!(ytd.label_zh(), "2026年1—10月");
+        assert_eq!(Period::Quarter { year: 2026, quarter: 3 }.code(), "2026-Q3");
+    }
+}
