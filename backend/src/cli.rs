@@ -49,6 +49,48 @@ pub enum Command {
         #[command(subcommand)]
         action: JobsCommand,
     },
+    /// Judge water by the standards, without a database
+    Analyze {
+        #[command(subcommand)]
+        action: AnalyzeCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyzeCommand {
+    /// Classify one sample by GB 3838-2002. FILE is CSV with the header `parameter,value`
+    /// (a key such as nh3n or an HJ 212 code; a value may be written <0.01 below detection); `-` reads stdin.
+    Classify {
+        /// The kind of water body: lakes and reservoirs use the lake TP limits and evaluate TN
+        #[arg(long, default_value = "river", value_parser = ["river", "lake", "reservoir"])]
+        waterbody: String,
+        /// CSV file, or `-` for standard input
+        file: PathBuf,
+    },
+    /// Judge one wastewater sample against GB 8978-1996 / GB 18918-2002 and permit limits. FILE is CSV
+    /// `parameter,value` (cod, nh3n, ss, ph, … or HJ 212 codes; `<0.5` below detection); `-` reads stdin.
+    Discharge {
+        /// gb8978:1|2|3 or gb18918:1A|1B|2|3
+        #[arg(long)]
+        standard: Option<String>,
+        /// Class of the receiving water, to choose the GB 8978 grade when --standard is not given
+        #[arg(long, value_name = "CLASS")]
+        receiving_class: Option<String>,
+        /// GB 8978 industry row for items with per-industry limits [default: other_units]
+        #[arg(long)]
+        scope: Option<String>,
+        /// Effluent temperature in °C (GB 18918 NH3-N uses the looser limit at or below 12 °C)
+        #[arg(long, value_name = "CELSIUS")]
+        water_temp: Option<f64>,
+        /// The treatment plant was built before 2006 (GB 18918 TP)
+        #[arg(long)]
+        built_before_2006: bool,
+        /// A permit limit, ITEM=LIMIT (repeatable), e.g. --permit cod=80
+        #[arg(long, value_name = "ITEM=LIMIT")]
+        permit: Vec<String>,
+        /// CSV file, or `-` for standard input
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +105,12 @@ pub enum JobsCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Pure analysis needs neither configuration nor a database.
+    match &cli.command {
+        Command::Analyze { action: AnalyzeCommand::Classify { waterbody, file } } => return classify(waterbody, file),
+        Command::Analyze { action: AnalyzeCommand::Discharge { .. } } => return discharge(&cli.command),
+        _ => {}
+    }
     let mut settings = Settings::load(cli.config.as_deref()).context("reading configuration")?;
     if let Some(url) = cli.database_url {
         settings.database_url = url;
@@ -100,6 +148,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Analyze { .. } => unreachable!("handled before configuration is read"),
         Command::Jobs { action: JobsCommand::Run { name } } => {
             let Some(job) = jobs::find(&name) else {
                 let names: Vec<&str> = jobs::registry().iter().map(|j| j.name()).collect();
@@ -112,6 +161,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn classify(waterbody: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let kind = models::domain::gb3838::WaterBodyKind::parse(waterbody)
+        .ok_or_else(|| anyhow::anyhow!("--waterbody must be river, lake or reservoir"))?;
+    let result =
+        crate::analyze::classify(open_input(file)?, kind).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}
+
+fn open_input(file: &std::path::Path) -> anyhow::Result<Box<dyn std::io::Read>> {
+    Ok(if file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?)
+    })
+}
+
+fn discharge(command: &Command) -> anyhow::Result<()> {
+    let Command::Analyze {
+        action:
+            AnalyzeCommand::Discharge { standard, receiving_class, scope, water_temp, built_before_2006, permit, file },
+    } = command
+    else {
+        unreachable!("called for analyze discharge only");
+    };
+    use crate::analyze::{DischargeOptions, choose_standard, judge_discharge, parse_permit, parse_scope};
+    let options = DischargeOptions {
+        standard: choose_standard(standard.as_deref(), receiving_class.as_deref()).map_err(anyhow::Error::msg)?,
+        conditions: models::domain::discharge::Conditions {
+            water_temp_c: *water_temp,
+            plant_built_before_2006: *built_before_2006,
+            gb8978_scope: scope
+                .as_deref()
+                .map(parse_scope)
+                .transpose()
+                .map_err(anyhow::Error::msg)?
+                .unwrap_or_default(),
+        },
+        permits: permit.iter().map(|p| parse_permit(p)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?,
+    };
+    let result =
+        judge_discharge(open_input(file)?, &options).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
 }
 
 fn init_logging(default: &str) {

@@ -1,5 +1,6 @@
 //! Everything riverchief shows the outside world: the HTTP API, the command line, and start-up.
 
+pub mod analyze;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -54,8 +54,12 @@ async fn deliver(ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<Report>
 async fn deliver_one(ctx: &JobContext, notice: &Notice, report: &mut Report) -> anyhow::Result<()> {
     let outcome = match Channel::parse(&notice.channel) {
         Some(Channel::Email) => {
-            let email =
-                Email { to: notice.recipient.clone(), subject: notice.subject.clone(), body: notice.body.clone() };
+            let email = Email {
+                to: notice.recipient.clone(),
+                subject: notice.subject.clone(),
+                body: notice.body.clone(),
+                html: notice.body_html.clone(),
+            };
             let stem = format!("{}-notice-{}", notice.created_at.format("%Y%m%dT%H%M%SZ"), notice.id);
             ctx.mailer.send(&email, &stem).await
         }

@@ -3,6 +3,7 @@
 
 pub mod deliver_notices;
 pub mod mail;
+pub mod monthly_report;
 pub mod scheduler;
 
 use std::collections::BTreeMap;
@@ -72,7 +73,7 @@ pub trait Job: Send + Sync {
 
 /// Every job riverchief has.
 pub fn registry() -> Vec<Box<dyn Job>> {
-    vec![Box::new(deliver_notices::DeliverNotices)]
+    vec![Box::new(deliver_notices::DeliverNotices), Box::new(monthly_report::MonthlyReport)]
 }
 
 pub fn find(name: &str) -> Option<Box<dyn Job>> {

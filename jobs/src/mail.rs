@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use lettre::message::{Body, Mailbox, header::ContentTransferEncoding, header::ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart, header::ContentTransferEncoding, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -34,7 +34,10 @@ impl Default for MailSettings {
 pub struct Email {
     pub to: String,
     pub subject: String,
+    /// Plain text, always present: phones and old clients read this.
     pub body: String,
+    /// An HTML alternative (reports with tables).
+    pub html: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,16 +170,21 @@ fn build(
     email: &Email,
     encoding: Option<ContentTransferEncoding>,
 ) -> Result<Message, MailError> {
-    let body = match encoding {
-        Some(ContentTransferEncoding::EightBit) => readable_8bit(&email.body),
-        _ => None,
-    }
-    .unwrap_or_else(|| Body::new(email.body.clone()));
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(email.subject.clone())
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| MailError::Permanent(format!("cannot build message: {e}")))
+    let body = |text: &str| {
+        match encoding {
+            Some(ContentTransferEncoding::EightBit) => readable_8bit(text),
+            _ => None,
+        }
+        .unwrap_or_else(|| Body::new(text.to_string()))
+    };
+    let builder = Message::builder().from(from.clone()).to(to).subject(email.subject.clone());
+    let message = match &email.html {
+        None => builder.header(ContentType::TEXT_PLAIN).body(body(&email.body)),
+        Some(html) => builder.multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body(&email.body)))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(body(html))),
+        ),
+    };
+    message.map_err(|e| MailError::Permanent(format!("cannot build message: {e}")))
 }

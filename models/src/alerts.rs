@@ -156,12 +156,17 @@ pub async fn record_exceedance(
             recipient: chief.email.clone().unwrap_or_default(),
             subject: text.subject,
             body: text.body,
+            body_html: None,
+            dedupe_key: Some(format!("alert:{}:opened:chief:{}", alert.id, chief.id)),
         },
         now,
     )
     .await?;
-    record_event(db, alert.id, "notice_queued", None, format!("notice {} → chief {}", notice.id, chief.id), now)
-        .await?;
+    let detail = match notice {
+        Some(n) => format!("notice {} → chief {}", n.id, chief.id),
+        None => format!("notice to chief {} already queued", chief.id),
+    };
+    record_event(db, alert.id, "notice_queued", None, detail, now).await?;
     Ok(AlertOutcome { alert_id: alert.id, opened: true, notice_queued: true })
 }
 

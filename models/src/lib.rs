@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod app_meta;
+pub mod assessment;
 pub mod chiefs;
 pub mod db;
 pub mod domain;

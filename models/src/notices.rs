@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+    TryInsertResult,
 };
 
 use crate::entities::notices;
@@ -45,10 +45,18 @@ pub struct NewNotice {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    pub body_html: Option<String>,
+    /// A notice whose key was queued before is not queued again.
+    pub dedupe_key: Option<String>,
 }
 
-pub async fn enqueue(db: &impl ConnectionTrait, n: NewNotice, now: DateTime<Utc>) -> Result<notices::Model, DbErr> {
-    notices::ActiveModel {
+/// Queues a notice. `None` when a notice with the same dedupe key is already queued (or sent).
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    n: NewNotice,
+    now: DateTime<Utc>,
+) -> Result<Option<notices::Model>, DbErr> {
+    let model = notices::ActiveModel {
         alert_id: Set(n.alert_id),
         chief_id: Set(n.chief_id),
         channel: Set(n.channel.as_str().into()),
@@ -62,10 +70,14 @@ pub async fn enqueue(db: &impl ConnectionTrait, n: NewNotice, now: DateTime<Utc>
         sent_at: Set(None),
         last_error: Set(None),
         created_at: Set(now),
+        body_html: Set(n.body_html),
+        dedupe_key: Set(n.dedupe_key),
         ..Default::default()
+    };
+    match notices::Entity::insert(model).on_conflict_do_nothing_on([notices::Column::DedupeKey]).exec(db).await? {
+        TryInsertResult::Inserted(r) => notices::Entity::find_by_id(r.last_insert_id).one(db).await,
+        TryInsertResult::Conflicted | TryInsertResult::Empty => Ok(None),
     }
-    .insert(db)
-    .await
 }
 
 /// Claims up to `limit` notices that are due (or whose earlier claim lapsed), marking them `sending` and

@@ -26,6 +26,8 @@ pub struct NewUser<'a> {
     pub display_name: Option<&'a str>,
     pub chief_id: Option<i32>,
     pub enterprise_id: Option<i32>,
+    /// Where reports are sent (bureau staff).
+    pub email: Option<&'a str>,
 }
 
 pub fn hash_password(password: &str) -> Result<String, UserError> {
@@ -46,12 +48,25 @@ pub async fn create(db: &impl ConnectionTrait, u: NewUser<'_>, now: DateTime<Utc
         display_name: Set(u.display_name.map(Into::into)),
         chief_id: Set(u.chief_id),
         enterprise_id: Set(u.enterprise_id),
+        email: Set(u.email.map(Into::into)),
         disabled: Set(false),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?)
+}
+
+/// Enabled users of `role` that have an email address.
+pub async fn with_email(db: &impl ConnectionTrait, role: Role) -> Result<Vec<users::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    users::Entity::find()
+        .filter(users::Column::Role.eq(role.as_str()))
+        .filter(users::Column::Disabled.eq(false))
+        .filter(users::Column::Email.is_not_null())
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await
 }
 
 pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<users::Model>, DbErr> {

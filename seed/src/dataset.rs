@@ -351,23 +351,37 @@ pub struct DemoUser {
     pub password: &'static str,
     pub role: Role,
     pub display_name: &'static str,
+    pub email: Option<&'static str>,
 }
 
 pub const DEMO_USERS: [DemoUser; 4] = [
     DemoUser {
-        username: "admin", password: "admin-demo", role: Role::Admin, display_name: "系统管理员（演示）"
+        username: "admin",
+        password: "admin-demo",
+        role: Role::Admin,
+        display_name: "系统管理员（演示）",
+        email: Some("admin@demo.riverchief.invalid"),
     },
     DemoUser {
-        username: "bureau", password: "bureau-demo", role: Role::Bureau, display_name: "区生态环境局（演示）"
+        username: "bureau",
+        password: "bureau-demo",
+        role: Role::Bureau,
+        display_name: "区生态环境局（演示）",
+        email: Some("bureau@demo.riverchief.invalid"),
     },
     DemoUser {
-        username: "chief", password: "chief-demo", role: Role::Chief, display_name: "抚河故道村级河长（演示）"
+        username: "chief",
+        password: "chief-demo",
+        role: Role::Chief,
+        display_name: "抚河故道村级河长（演示）",
+        email: None,
     },
     DemoUser {
         username: "enterprise",
         password: "enterprise-demo",
         role: Role::Enterprise,
         display_name: "污水处理厂环保专员（演示）",
+        email: None,
     },
 ];
 

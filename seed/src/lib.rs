@@ -261,6 +261,7 @@ async fn load(db: &impl sea_orm::ConnectionTrait, today: NaiveDate, now: DateTim
                 display_name: Some(u.display_name),
                 chief_id,
                 enterprise_id,
+                email: u.email,
             },
             now,
         )

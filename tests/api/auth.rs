@@ -49,6 +49,7 @@ async fn a_token_carries_its_role_and_expiry() {
             display_name: Some("化验室"),
             chief_id: None,
             enterprise_id: None,
+            email: None,
         },
         chrono::Utc::now(),
     )

@@ -1,9 +1,11 @@
 //! riverchief end-to-end tests: one binary, the real application on a random port, against SQLite, or
 //! PostgreSQL when `DATABASE_URL` is set.
 
+mod assessment;
 mod auth;
 mod demo;
 mod health;
 mod notices;
 mod readings;
+mod reports;
 mod sections;

@@ -228,12 +228,72 @@ impl TestApp {
                 display_name: None,
                 chief_id: None,
                 enterprise_id: None,
+                email: None,
             },
             Utc::now(),
         )
         .await
         .expect("create user");
         self.token(&username, password).await
+    }
+
+    /// Registers a section in town `town` (code, name) on water body `water` (code, name, kind), creating
+    /// either when it does not exist yet. No chiefs: for assessment tests.
+    pub async fn given_section_in(
+        &self,
+        code: &str,
+        town: (&str, &str),
+        water: (&str, &str, WaterBodyKind),
+        target: WaterClass,
+    ) -> String {
+        use models::entities::{regions, water_bodies};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let now = Utc::now();
+        let db = &self.db;
+        let region = match regions::Entity::find().filter(regions::Column::Code.eq(town.0)).one(db).await.expect("db") {
+            Some(r) => r,
+            None => registry::create_region(db, town.0, town.1, "town", None).await.expect("region"),
+        };
+        let body = match water_bodies::Entity::find()
+            .filter(water_bodies::Column::Code.eq(water.0))
+            .one(db)
+            .await
+            .expect("db")
+        {
+            Some(w) => w,
+            None => registry::create_water_body(db, water.0, water.1, water.2, None).await.expect("water body"),
+        };
+        registry::create_section(
+            db,
+            NewSection {
+                code,
+                name: code,
+                water_body_id: body.id,
+                region_id: region.id,
+                longitude: None,
+                latitude: None,
+                control_level: ControlLevel::District,
+                target_class: target,
+                station_mn: None,
+            },
+            now,
+        )
+        .await
+        .expect("section");
+        code.to_string()
+    }
+
+    /// GETs a path and returns the status, content type and raw body.
+    pub async fn get_bytes(&self, path: &str, accept: Option<&str>) -> (StatusCode, String, Vec<u8>) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        (status, content_type, response.bytes().await.expect("body").to_vec())
     }
 
     /// Registers a section on a new water body of `kind`, with target `target` and a chain of district,

@@ -23,6 +23,11 @@ impl ReceivedEmail {
         self.parsed().subject().unwrap_or_default().to_string()
     }
 
+    /// The decoded HTML body, when the message has one.
+    pub fn html(&self) -> Option<String> {
+        self.parsed().body_html(0).map(|b| b.to_string())
+    }
+
     /// The decoded plain-text body.
     pub fn body(&self) -> String {
         self.parsed().body_text(0).map(|b| b.to_string()).unwrap_or_default()

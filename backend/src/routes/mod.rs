@@ -1,5 +1,6 @@
 //! The HTTP routes. Paths appear only here; each resource module provides its handlers.
 
+mod assessment;
 mod auth;
 mod health;
 mod home;
@@ -22,6 +23,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/token", post(auth::issue_token))
         .route("/sections", get(sections::list))
+        .route("/sections/{code}", get(sections::detail))
+        .route("/assessment", get(assessment::assessment))
         .route("/readings", post(readings::submit))
         .fallback(not_found);
 

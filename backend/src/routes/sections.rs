@@ -1,14 +1,27 @@
 //! `GET /api/v1/sections`: every monitoring section with its water body, target and latest class.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use chrono::Utc;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::views::sections::{SectionList, SectionView};
+use crate::views::sections::{SectionDetailView, SectionList, SectionView};
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<SectionList>, ApiError> {
     let overview = models::sections::list_overview(&state.db).await?;
     let sections: Vec<SectionView> = overview.into_iter().map(SectionView::from).collect();
     Ok(Json(SectionList { count: sections.len(), sections }))
+}
+
+/// `GET /api/v1/sections/{code}`: one section, its latest sample and its classes over the periods around it.
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<SectionDetailView>, ApiError> {
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let detail = models::assessment::section_detail(&state.db, &code, today)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("断面“{code}”"), &format!("section '{code}'")))?;
+    Ok(Json(SectionDetailView::from(&detail)))
 }

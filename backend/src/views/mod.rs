@@ -1,5 +1,6 @@
 //! Request and response types: what goes over the wire, never the entities themselves.
 
+pub mod assessment;
 pub mod auth;
 pub mod home;
 pub mod readings;

@@ -1,9 +1,11 @@
 use serde::Serialize;
 
+use models::assessment::SectionDetail;
 use models::domain::ControlLevel;
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
 use models::sections::SectionOverview;
 
+use super::assessment::EvaluationView;
 use super::local_time;
 
 #[derive(Serialize)]
@@ -90,6 +92,86 @@ impl From<SectionOverview> for SectionView {
             target_class: target,
             latest_class: latest.as_ref().map(|l| l.class),
             latest,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SectionDetailView {
+    pub code: String,
+    pub name: String,
+    pub water_body: WaterBodyView,
+    pub town: Option<RegionView>,
+    pub control_level: String,
+    pub control_level_zh: Option<&'static str>,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub station_mn: Option<String>,
+    pub target_class: Option<WaterClass>,
+    /// The latest sample, judged as measured.
+    pub latest: Option<LatestSampleView>,
+    /// The month of the latest sample, its quarter, its year to date and the previous year, each judged
+    /// by the national method (monthly means, ½ detection limit for non-detects, pH through H⁺).
+    pub periods: Vec<PeriodView>,
+}
+
+#[derive(Serialize)]
+pub struct LatestSampleView {
+    pub sampled_at: String,
+    pub meets_target: Option<bool>,
+    #[serde(flatten)]
+    pub evaluation: EvaluationView,
+}
+
+#[derive(Serialize)]
+pub struct PeriodView {
+    pub period: String,
+    pub label: String,
+    pub meets_target: Option<bool>,
+    #[serde(flatten)]
+    pub evaluation: EvaluationView,
+}
+
+impl From<&SectionDetail> for SectionDetailView {
+    fn from(d: &SectionDetail) -> Self {
+        let f = &d.facts;
+        let target = WaterClass::from_rank(f.section.target_class);
+        let meets = |class: Option<WaterClass>| Some(class? <= target?);
+        SectionDetailView {
+            code: f.section.code.clone(),
+            name: f.section.name.clone(),
+            water_body: WaterBodyView {
+                code: f.water_body.code.clone(),
+                name: f.water_body.name.clone(),
+                kind: f.water_body.kind.clone(),
+                kind_zh: WaterBodyKind::parse(&f.water_body.kind).map(WaterBodyKind::zh),
+            },
+            town: f.town.as_ref().map(|r| RegionView {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                level: r.level.clone(),
+            }),
+            control_level: f.section.control_level.clone(),
+            control_level_zh: ControlLevel::parse(&f.section.control_level).map(ControlLevel::zh),
+            longitude: f.section.longitude,
+            latitude: f.section.latitude,
+            station_mn: f.section.station_mn.clone(),
+            target_class: target,
+            latest: d.latest.as_ref().map(|(at, e)| LatestSampleView {
+                sampled_at: local_time(*at),
+                meets_target: meets(e.class),
+                evaluation: EvaluationView::from(e),
+            }),
+            periods: d
+                .periods
+                .iter()
+                .map(|(p, e)| PeriodView {
+                    period: p.code(),
+                    label: p.label_zh(),
+                    meets_target: meets(e.class),
+                    evaluation: EvaluationView::from(e),
+                })
+                .collect(),
         }
     }
 }

@@ -10,6 +10,7 @@ mod m20261128_000004_users;
 mod m20261128_000005_self_checks;
 mod m20261128_000006_alerts_notices;
 mod m20261128_000007_jobs_meta;
+mod m20261129_000001_report_delivery;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_self_checks::Migration),
             Box::new(m20261128_000006_alerts_notices::Migration),
             Box::new(m20261128_000007_jobs_meta::Migration),
+            Box::new(m20261129_000001_report_delivery::Migration),
         ]
     }
 }

@@ -21,6 +21,11 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
+    /// An HTML alternative to `body`, for reports.
+    pub body_html: Option<String>,
+    /// Makes queuing idempotent: a second notice with the same key is not stored.
+    #[sea_orm(unique)]
+    pub dedupe_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

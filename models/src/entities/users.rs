@@ -15,6 +15,8 @@ pub struct Model {
     pub enterprise_id: Option<i32>,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
+    /// Where reports go (bureau staff).
+    pub email: Option<String>,
 }
 
 // Hand-written so the password hash never reaches a log.

@@ -1,0 +1,355 @@
+//! Assessing sections and groups of sections over a period from the stored readings, by the national
+//! method in `domain::evaluation`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use crate::domain::ControlLevel;
+use crate::domain::evaluation::{
+    self, Comparison, GroupFigures, GroupMember, Rounding, Sample, SectionEvaluation, compare, group_figures,
+};
+use crate::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
+use crate::domain::period::Period;
+use crate::entities::{readings, regions, sections, water_bodies};
+
+/// How sections are grouped into assessed units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// By street or town (the region a section lies in, or its street/town ancestor).
+    Town,
+    /// By water body.
+    River,
+    /// All sections together.
+    District,
+    /// By control level (national, provincial, municipal, district).
+    Level,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "town" => Some(Self::Town),
+            "river" => Some(Self::River),
+            "district" => Some(Self::District),
+            "level" => Some(Self::Level),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Town => "town",
+            Self::River => "river",
+            Self::District => "district",
+            Self::Level => "level",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Town => "街镇",
+            Self::River => "河湖",
+            Self::District => "全区",
+            Self::Level => "控制级别",
+        }
+    }
+}
+
+/// A section with the registry facts an assessment needs.
+#[derive(Debug, Clone)]
+pub struct SectionFacts {
+    pub section: sections::Model,
+    pub water_body: water_bodies::Model,
+    /// The street or town the section belongs to, when known.
+    pub town: Option<regions::Model>,
+}
+
+impl SectionFacts {
+    pub fn kind(&self) -> WaterBodyKind {
+        WaterBodyKind::parse(&self.water_body.kind).unwrap_or(WaterBodyKind::River)
+    }
+
+    pub fn target(&self) -> WaterClass {
+        WaterClass::from_rank(self.section.target_class).unwrap_or(WaterClass::III)
+    }
+}
+
+/// A section judged over a period.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionResult {
+    pub code: String,
+    pub name: String,
+    pub water_body: String,
+    pub target: WaterClass,
+    pub evaluation: SectionEvaluation,
+}
+
+/// One assessed unit (a town, a river, …) over one period, compared with the period before and with the
+/// same period last year.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitAssessment {
+    pub key: String,
+    pub name: String,
+    pub figures: GroupFigures,
+    pub previous: Option<Comparison>,
+    pub previous_figures: GroupFigures,
+    pub last_year: Option<Comparison>,
+    pub last_year_figures: GroupFigures,
+    pub sections: Vec<SectionResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub scope: Scope,
+    pub period: String,
+    pub period_label: String,
+    pub previous_period: String,
+    pub last_year_period: String,
+    pub units: Vec<UnitAssessment>,
+}
+
+/// The name of the top-level region (the district), when there is exactly one.
+pub async fn district_name(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    let roots = regions::Entity::find().filter(regions::Column::ParentId.is_null()).all(db).await?;
+    Ok(match roots.as_slice() {
+        [root] => Some(root.name.clone()),
+        _ => None,
+    })
+}
+
+/// Every active section with its water body and its street/town.
+pub async fn section_facts(db: &impl ConnectionTrait) -> Result<Vec<SectionFacts>, DbErr> {
+    let rows = sections::Entity::find()
+        .filter(sections::Column::Active.eq(true))
+        .order_by_asc(sections::Column::Code)
+        .find_also_related(water_bodies::Entity)
+        .all(db)
+        .await?;
+    let regions: HashMap<i32, regions::Model> =
+        regions::Entity::find().all(db).await?.into_iter().map(|r| (r.id, r)).collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|(section, water_body)| {
+            let town = town_of(section.region_id, &regions);
+            Some(SectionFacts { section, water_body: water_body?, town })
+        })
+        .collect())
+}
+
+/// The street or town a region is, or lies in (a village's parent). Falls back to the region itself.
+fn town_of(region_id: i32, regions: &HashMap<i32, regions::Model>) -> Option<regions::Model> {
+    let mut current = regions.get(&region_id)?;
+    for _ in 0..8 {
+        if matches!(current.level.as_str(), "street" | "town") {
+            return Some(current.clone());
+        }
+        match current.parent_id.and_then(|p| regions.get(&p)) {
+            Some(parent) if current.level == "village" => current = parent,
+            _ => break,
+        }
+    }
+    regions.get(&region_id).cloned()
+}
+
+/// Normal readings of `sections` within `period`, as samples by section id.
+pub async fn samples(
+    db: &impl ConnectionTrait,
+    section_ids: &[i32],
+    period: Period,
+) -> Result<HashMap<i32, Vec<Sample>>, DbErr> {
+    let (start, end) = period.bounds();
+    let rows = readings::Entity::find()
+        .filter(readings::Column::SectionId.is_in(section_ids.iter().copied()))
+        .filter(readings::Column::SampledAt.gte(start))
+        .filter(readings::Column::SampledAt.lt(end))
+        .filter(readings::Column::QualityFlag.eq("N"))
+        .all(db)
+        .await?;
+    let mut by_section: HashMap<i32, Vec<Sample>> = HashMap::new();
+    for r in rows {
+        let Some(parameter) = Parameter::parse(&r.parameter) else { continue };
+        by_section.entry(r.section_id).or_default().push(Sample {
+            parameter,
+            sampled_at: r.sampled_at,
+            value: r.value,
+            below_detection: r.below_detection,
+            normal: true,
+        });
+    }
+    Ok(by_section)
+}
+
+/// Each section judged over `period`.
+pub async fn evaluate_sections(
+    db: &impl ConnectionTrait,
+    facts: &[SectionFacts],
+    period: Period,
+    rounding: Rounding,
+) -> Result<Vec<(SectionFacts, SectionEvaluation)>, DbErr> {
+    let ids: Vec<i32> = facts.iter().map(|f| f.section.id).collect();
+    let mut samples = samples(db, &ids, period).await?;
+    Ok(facts
+        .iter()
+        .map(|f| {
+            let own = samples.remove(&f.section.id).unwrap_or_default();
+            (f.clone(), evaluation::evaluate_samples(&own, f.kind(), rounding))
+        })
+        .collect())
+}
+
+/// The unit a section belongs to under `scope`: (key, name).
+fn unit_of(scope: Scope, f: &SectionFacts) -> (String, String) {
+    match scope {
+        Scope::Town => {
+            f.town.as_ref().map_or_else(|| ("-".into(), "未划分街镇".into()), |t| (t.code.clone(), t.name.clone()))
+        }
+        Scope::River => (f.water_body.code.clone(), f.water_body.name.clone()),
+        Scope::District => ("all".into(), "全区".into()),
+        Scope::Level => {
+            let level = ControlLevel::parse(&f.section.control_level);
+            (
+                f.section.control_level.clone(),
+                level.map_or_else(|| f.section.control_level.clone(), |l| l.zh().to_string()),
+            )
+        }
+    }
+}
+
+fn members(
+    evaluated: &[(SectionFacts, SectionEvaluation)],
+    scope: Scope,
+) -> BTreeMap<(String, String), Vec<GroupMember>> {
+    let mut groups: BTreeMap<(String, String), Vec<GroupMember>> = BTreeMap::new();
+    for (f, e) in evaluated {
+        groups.entry(unit_of(scope, f)).or_default().push(GroupMember {
+            code: f.section.code.clone(),
+            kind: f.kind(),
+            target: f.target(),
+            evaluation: e.clone(),
+        });
+    }
+    groups
+}
+
+/// Assesses every unit of `scope` over `period`, with the previous period and the same period last year.
+pub async fn assess(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    period: Period,
+    rounding: Rounding,
+) -> Result<Assessment, DbErr> {
+    let facts = section_facts(db).await?;
+    let now = evaluate_sections(db, &facts, period, rounding).await?;
+    let before = members(&evaluate_sections(db, &facts, period.previous(), rounding).await?, scope);
+    let last_year = members(&evaluate_sections(db, &facts, period.same_period_last_year(), rounding).await?, scope);
+
+    let mut results: BTreeMap<(String, String), Vec<SectionResult>> = BTreeMap::new();
+    for (f, e) in &now {
+        results.entry(unit_of(scope, f)).or_default().push(SectionResult {
+            code: f.section.code.clone(),
+            name: f.section.name.clone(),
+            water_body: f.water_body.name.clone(),
+            target: f.target(),
+            evaluation: e.clone(),
+        });
+    }
+    let units = members(&now, scope)
+        .into_iter()
+        .map(|(unit, group)| {
+            let figures = group_figures(&group, rounding);
+            let previous_figures = group_figures(before.get(&unit).map_or(&[][..], Vec::as_slice), rounding);
+            let last_year_figures = group_figures(last_year.get(&unit).map_or(&[][..], Vec::as_slice), rounding);
+            UnitAssessment {
+                previous: compare(&previous_figures, &figures),
+                last_year: compare(&last_year_figures, &figures),
+                sections: results.remove(&unit).unwrap_or_default(),
+                key: unit.0,
+                name: unit.1,
+                figures,
+                previous_figures,
+                last_year_figures,
+            }
+        })
+        .collect();
+    Ok(Assessment {
+        scope,
+        period: period.code(),
+        period_label: period.label_zh(),
+        previous_period: period.previous().label_zh(),
+        last_year_period: period.same_period_last_year().label_zh(),
+        units,
+    })
+}
+
+/// One section, judged on its latest sample and over the periods around it.
+#[derive(Debug, Clone)]
+pub struct SectionDetail {
+    pub facts: SectionFacts,
+    /// The latest sampling instant with normal readings, and the judgement of that sample.
+    pub latest: Option<(chrono::DateTime<chrono::Utc>, SectionEvaluation)>,
+    /// The month of the latest sample, its quarter, its year to date, and the whole previous year.
+    pub periods: Vec<(Period, SectionEvaluation)>,
+}
+
+/// The detail of the section with `code`, or `None` when there is no such section.
+pub async fn section_detail(
+    db: &impl ConnectionTrait,
+    code: &str,
+    today: chrono::NaiveDate,
+) -> Result<Option<SectionDetail>, DbErr> {
+    use crate::domain::period::YearMonth;
+    let Some(facts) = section_facts(db).await?.into_iter().find(|f| f.section.code == code) else {
+        return Ok(None);
+    };
+    let newest = readings::Entity::find()
+        .filter(readings::Column::SectionId.eq(facts.section.id))
+        .filter(readings::Column::QualityFlag.eq("N"))
+        .order_by_desc(readings::Column::SampledAt)
+        .one(db)
+        .await?;
+    let latest = match &newest {
+        Some(r) => {
+            let rows = readings::Entity::find()
+                .filter(readings::Column::SectionId.eq(facts.section.id))
+                .filter(readings::Column::QualityFlag.eq("N"))
+                .filter(readings::Column::SampledAt.eq(r.sampled_at))
+                .all(db)
+                .await?;
+            let samples: Vec<Sample> = rows
+                .iter()
+                .filter_map(|r| {
+                    Some(Sample {
+                        parameter: Parameter::parse(&r.parameter)?,
+                        sampled_at: r.sampled_at,
+                        value: r.value,
+                        below_detection: r.below_detection,
+                        normal: true,
+                    })
+                })
+                .collect();
+            // A single sample is judged as measured, without period rounding.
+            Some((r.sampled_at, evaluation::evaluate_samples(&samples, facts.kind(), Rounding::Exact)))
+        }
+        None => None,
+    };
+    let month = newest.map_or_else(|| YearMonth::of(today), |r| YearMonth::of_instant(r.sampled_at));
+    let periods = [
+        Period::Month(month),
+        Period::Quarter { year: month.year, quarter: (month.month - 1) / 3 + 1 },
+        Period::YearToDate { year: month.year, through: month.month },
+        Period::Year(month.year - 1),
+    ];
+    let mut evaluated = Vec::new();
+    for period in periods {
+        let (_, e) = evaluate_sections(db, std::slice::from_ref(&facts), period, Rounding::PerItem)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| (facts.clone(), evaluation::evaluate(&[], facts.kind())));
+        evaluated.push((period, e));
+    }
+    Ok(Some(SectionDetail { facts, latest, periods: evaluated }))
+}
