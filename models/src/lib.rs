@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod app_meta;
 pub mod assessment;
+pub mod audit;
 pub mod chiefs;
 pub mod db;
 pub mod domain;

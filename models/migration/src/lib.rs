@@ -11,6 +11,8 @@ mod m20261128_000005_self_checks;
 mod m20261128_000006_alerts_notices;
 mod m20261128_000007_jobs_meta;
 mod m20261129_000001_report_delivery;
+mod m20261129_000002_auth;
+mod m20261129_000003_audit;
 
 pub struct Migrator;
 
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_alerts_notices::Migration),
             Box::new(m20261128_000007_jobs_meta::Migration),
             Box::new(m20261129_000001_report_delivery::Migration),
+            Box::new(m20261129_000002_auth::Migration),
+            Box::new(m20261129_000003_audit::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Pure domain rules: no database, no I/O. Plain values in, plain values out.
 
+pub mod audit;
 pub mod credit_code;
 pub mod discharge;
 pub mod evaluation;

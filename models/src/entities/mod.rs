@@ -4,6 +4,8 @@ pub mod alert_events;
 pub mod alerts;
 pub mod api_tokens;
 pub mod app_meta;
+pub mod audit_head;
+pub mod audit_log;
 pub mod chief_assignments;
 pub mod enterprises;
 pub mod job_runs;

@@ -1,0 +1,1 @@
+//! Audit hash chain (placeholder: written by the audit work).
