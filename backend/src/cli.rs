@@ -54,6 +54,90 @@ pub enum Command {
         #[command(subcommand)]
         action: AnalyzeCommand,
     },
+    /// Manage accounts
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Manage API keys for machines (stations, enterprise systems)
+    Apikey {
+        #[command(subcommand)]
+        action: ApikeyCommand,
+    },
+    /// Check the audit log
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account
+    Add {
+        /// admin | bureau | chief | enterprise
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        username: String,
+        /// The password (at least 10 characters); or use --password-stdin
+        #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from the first line of standard input (keeps it out of shell history)
+        #[arg(long)]
+        password_stdin: bool,
+        /// For role chief: the river chief's id
+        #[arg(long)]
+        chief: Option<i32>,
+        /// For role enterprise: the enterprise's unified social credit code
+        #[arg(long)]
+        enterprise: Option<String>,
+        /// Where reports are sent (bureau staff)
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List every account
+    List,
+    /// Disable an account and revoke its tokens and sessions
+    Disable { username: String },
+    /// Enable a disabled account
+    Enable { username: String },
+    /// Set a new password (unlocks the account, revokes its tokens and sessions)
+    ResetPassword {
+        username: String,
+        #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+        password: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key limited to one section (by code) or one outfall (CREDIT_CODE/OUTFALL_CODE)
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, conflicts_with = "outfall", required_unless_present = "outfall")]
+        section: Option<String>,
+        #[arg(long)]
+        outfall: Option<String>,
+        /// Days until the key stops working
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// List keys (never the keys themselves)
+    List,
+    /// Revoke a key by id
+    Revoke { id: i32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exits 1 naming the first broken entry
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +233,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Analyze { .. } => unreachable!("handled before configuration is read"),
+        Command::User { action } => crate::admin::user(&settings, &action).await,
+        Command::Apikey { action } => crate::admin::apikey(&settings, &action).await,
+        Command::Audit { action: AuditCommand::Verify } => crate::admin::audit_verify(&settings).await,
         Command::Jobs { action: JobsCommand::Run { name } } => {
             let Some(job) = jobs::find(&name) else {
                 let names: Vec<&str> = jobs::registry().iter().map(|j| j.name()).collect();

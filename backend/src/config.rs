@@ -10,6 +10,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+/// Settings that may hold a password and so may be read from a file instead.
+const SECRET_KEYS: [&str; 2] = ["database_url", "smtp_url"];
+
 /// Default SQLite file, created in the working directory on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://riverchief.db";
 
@@ -34,6 +37,14 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Requests taking longer are answered 408.
     pub request_timeout_secs: u64,
+    /// Let anyone read sections, readings and classes without signing in.
+    pub public_read: bool,
+    /// Mark cookies `Secure` and send HSTS: set when riverchief is served over HTTPS.
+    pub cookie_secure: bool,
+    /// Lifetime of a web session, in hours.
+    pub session_ttl_hours: i64,
+    /// Sign-in attempts allowed per minute from one address.
+    pub login_attempts_per_minute: u32,
 }
 
 /// The defaults, as a serialisable layer so the other layers merge over them.
@@ -48,6 +59,10 @@ struct Defaults {
     schedules: HashMap<String, String>,
     max_body_bytes: usize,
     request_timeout_secs: u64,
+    public_read: bool,
+    cookie_secure: bool,
+    session_ttl_hours: i64,
+    login_attempts_per_minute: u32,
 }
 
 impl Default for Defaults {
@@ -62,15 +77,29 @@ impl Default for Defaults {
             schedules: HashMap::new(),
             max_body_bytes: 8 * 1024 * 1024,
             request_timeout_secs: 30,
+            public_read: false,
+            cookie_secure: false,
+            session_ttl_hours: 12,
+            login_attempts_per_minute: 10,
         }
     }
 }
 
 impl Settings {
     /// Loads the layers. `file` defaults to `riverchief.toml` in the working directory (optional).
+    /// A secret may also come from a file named by `RIVERCHIEF_<KEY>_FILE` (for container secrets).
     pub fn load(file: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
         let file = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("riverchief.toml"));
-        Self::figment(&file).extract().map_err(Box::new)
+        let mut figment = Self::figment(&file);
+        for key in SECRET_KEYS {
+            let var = format!("RIVERCHIEF_{}_FILE", key.to_ascii_uppercase());
+            if let Ok(path) = std::env::var(&var) {
+                let secret = std::fs::read_to_string(&path)
+                    .map_err(|e| Box::new(figment::Error::from(format!("{var}: cannot read {path}: {e}"))))?;
+                figment = figment.merge(Serialized::default(key, secret.trim().to_string()));
+            }
+        }
+        figment.extract().map_err(Box::new)
     }
 
     fn figment(file: &Path) -> Figment {
@@ -136,6 +165,24 @@ mod tests {
             assert_eq!(s.schedules["deliver_notices"], "0 */5 * * * *");
             assert!(!format!("{s:?}").contains("hunter2"));
             assert_eq!(s.database_url_for_logs(), "postgres://u:***@localhost/rc");
+            Ok(())
+        });
+    }
+
+    #[test]
+    // figment::Jail fixes the closure's error type; it is not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    fn a_secret_can_come_from_a_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("smtp.secret", "smtp://mailer:s3cret@mail.example.org:587\n")?;
+            jail.set_env("RIVERCHIEF_SMTP_URL_FILE", "smtp.secret");
+            let s = Settings::load(None).map_err(|e| *e)?;
+            use secrecy::ExposeSecret;
+            assert_eq!(
+                s.smtp_url.as_ref().map(|u| u.expose_secret().to_string()).as_deref(),
+                Some("smtp://mailer:s3cret@mail.example.org:587")
+            );
+            assert!(!s.public_read, "sections are private by default");
             Ok(())
         });
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use models::domain::Problem;
 
 /// One bad item of a request, e.g. one reading of a batch.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Detail {
     /// Position in the submitted list, when the request holds a list.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +64,15 @@ impl ApiError {
         )
     }
 
+    pub fn session_expired() -> Self {
+        Self::client(
+            StatusCode::UNAUTHORIZED,
+            "session_expired",
+            "登录已过期或已退出，请重新登录",
+            "the session has expired or was signed out; sign in again",
+        )
+    }
+
     pub fn forbidden(action_zh: &str, action_en: &str) -> Self {
         Self::client(
             StatusCode::FORBIDDEN,
@@ -82,6 +91,26 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::Internal(anyhow::Error::new(e))
     }
+}
+
+/// The body of every 4xx and 5xx answer (for the API description).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorResponse {
+    error: ErrorDoc,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ErrorDoc {
+    /// Stable snake_case code, e.g. `invalid_readings`, `unauthorized`, `forbidden`.
+    code: String,
+    /// For people, in Chinese.
+    message: String,
+    /// For people, in English.
+    message_en: String,
+    /// Each bad item, when the request held several.
+    details: Option<Vec<Detail>>,
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,9 @@
 //! Everything riverchief shows the outside world: the HTTP API, the command line, and start-up.
 
+pub mod accounts;
+pub mod admin;
 pub mod analyze;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -48,8 +48,15 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (is another riverchief running?)", settings.http_addr))?;
         let addr = listener.local_addr()?;
-        let state =
-            AppState { db, token_ttl: TimeDelta::hours(settings.token_ttl_hours.max(1)), settings: Arc::new(settings) };
+        let state = AppState {
+            db,
+            token_ttl: TimeDelta::hours(settings.token_ttl_hours.max(1)),
+            login_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(settings.login_attempts_per_minute.max(1))
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            ))),
+            settings: Arc::new(settings),
+        };
         Ok(Application { listener, addr, state, jobs })
     }
 
@@ -77,7 +84,11 @@ impl Application {
         };
         info!(addr = %self.addr, database = %settings.database_url_for_logs(), mail = %self.jobs.mailer.describe(), "riverchief serving");
         let app = crate::routes::router(self.state);
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await.context("HTTP server")?;
+        // Connection info gives handlers the client address, for the sign-in rate limit.
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("HTTP server")?;
         if let Some(scheduler) = scheduler.as_mut() {
             scheduler.shutdown().await.context("stopping the scheduler")?;
         }

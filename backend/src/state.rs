@@ -1,8 +1,10 @@
 //! The state every handler shares.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
+use governor::DefaultKeyedRateLimiter;
 use sea_orm::DatabaseConnection;
 
 #[derive(Clone)]
@@ -10,4 +12,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub token_ttl: TimeDelta,
     pub settings: Arc<crate::Settings>,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }

@@ -192,6 +192,43 @@ async fn record_event(
     Ok(())
 }
 
+/// An alert with what a reader needs to place it.
+#[derive(Debug, Clone)]
+pub struct AlertRow {
+    pub alert: alerts::Model,
+    pub section: crate::entities::sections::Model,
+    pub water_body: Option<crate::entities::water_bodies::Model>,
+}
+
+/// Alerts of `sections` (all sections when `None`), newest first; only live ones unless `include_closed`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    sections: Option<&[i32]>,
+    include_closed: bool,
+    limit: u64,
+) -> Result<Vec<AlertRow>, DbErr> {
+    use crate::entities::{sections as s, water_bodies};
+    use sea_orm::QuerySelect;
+    let mut query = alerts::Entity::find().order_by_desc(alerts::Column::UpdatedAt).limit(limit);
+    if let Some(ids) = sections {
+        query = query.filter(alerts::Column::SectionId.is_in(ids.iter().copied()));
+    }
+    if !include_closed {
+        query = query.filter(alerts::Column::Status.ne("closed"));
+    }
+    let rows = query.find_also_related(s::Entity).all(db).await?;
+    let bodies: std::collections::HashMap<i32, water_bodies::Model> =
+        water_bodies::Entity::find().all(db).await?.into_iter().map(|w| (w.id, w)).collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|(alert, section)| {
+            let section = section?;
+            let water_body = bodies.get(&section.water_body_id).cloned();
+            Some(AlertRow { alert, section, water_body })
+        })
+        .collect())
+}
+
 /// Alerts not yet closed, most recently updated first.
 pub async fn list_live(db: &impl ConnectionTrait) -> Result<Vec<alerts::Model>, DbErr> {
     alerts::Entity::find()

@@ -2,18 +2,22 @@
 //! and one module of operations per table. Handlers and jobs call these; they never build queries.
 
 pub mod alerts;
+pub mod api_keys;
 pub mod app_meta;
 pub mod assessment;
 pub mod audit;
 pub mod chiefs;
 pub mod db;
 pub mod domain;
+pub mod enterprises;
 pub mod entities;
 pub mod job_runs;
 pub mod notices;
 pub mod readings;
 pub mod registry;
+pub mod secret;
 pub mod sections;
+pub mod sessions;
 pub mod users;
 
 pub use migration::Migrator;

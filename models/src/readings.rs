@@ -69,6 +69,7 @@ pub async fn ingest(
     db: &DatabaseConnection,
     batch: &[ValidReading],
     source: Source,
+    actor: crate::audit::Actor,
     now: DateTime<Utc>,
 ) -> Result<Vec<IngestResult>, IngestError> {
     let tx = begin_write(db).await?;
@@ -94,9 +95,51 @@ pub async fn ingest(
         let ctx = &sections[&reading.section];
         results.push(store_one(&tx, ctx, reading, index, source, now).await?);
     }
-    tx.commit().await?;
     results.sort_by_key(|r| r.index);
+    crate::audit::append(&tx, audit_entry(actor, source, &results, batch), now).await?;
+    tx.commit().await?;
     Ok(results)
+}
+
+/// The audit record of a batch: what was stored, what was already there, which alerts moved.
+fn audit_entry(
+    actor: crate::audit::Actor,
+    source: Source,
+    results: &[IngestResult],
+    batch: &[ValidReading],
+) -> crate::audit::NewEntry {
+    let stored: Vec<i64> = results.iter().filter(|r| r.stored).map(|r| r.reading_id).collect();
+    let alerts = |opened: bool| -> Vec<i32> {
+        let mut ids: Vec<i32> = results
+            .iter()
+            .filter_map(|r| r.alert.as_ref())
+            .filter(|a| a.opened == opened)
+            .map(|a| a.alert_id)
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let mut sections: Vec<&str> = batch.iter().map(|r| r.section.as_str()).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    crate::audit::NewEntry {
+        actor,
+        action: "readings.submit".into(),
+        entity: "readings".into(),
+        entity_id: None,
+        before: None,
+        after: Some(serde_json::json!({
+            "source": source.as_str(),
+            "submitted": results.len(),
+            "stored": stored.len(),
+            "duplicates": results.len() - stored.len(),
+            "first_reading_id": stored.iter().min(),
+            "last_reading_id": stored.iter().max(),
+            "sections": sections,
+            "alerts_opened": alerts(true),
+            "alerts_updated": alerts(false),
+        })),
+    }
 }
 
 /// On PostgreSQL, locks the batch's sections in id order so that concurrent batches for the same section

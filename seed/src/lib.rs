@@ -85,6 +85,18 @@ pub async fn load_demo(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Res
         return Ok(Outcome::AlreadyLoaded(loaded));
     }
     let counts = load(&tx, today, now).await.context("loading the demo data")?;
+    let entry = models::audit::NewEntry {
+        actor: models::audit::Actor::system("seed"),
+        action: "seed.demo".into(),
+        entity: "demo_dataset".into(),
+        entity_id: Some(DATASET.into()),
+        before: None,
+        after: Some(serde_json::json!({
+            "sections": counts.sections, "chiefs": counts.chiefs, "enterprises": counts.enterprises,
+            "users": counts.users, "readings": counts.readings,
+        })),
+    };
+    models::audit::append(&tx, entry, now).await?;
     tx.commit().await?;
     Ok(Outcome::Loaded(counts))
 }

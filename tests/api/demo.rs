@@ -47,7 +47,9 @@ async fn the_demo_loads_once_with_what_a_district_needs() {
         assert!(s["latest_class"].is_string(), "{code} has a latest class");
     }
 
-    let (_, _, page) = app.get_page("/").await;
+    let browser = app.browser();
+    browser.sign_in("bureau", "bureau-demo").await;
+    let page = browser.get("/").await.text().await.expect("page");
     assert!(page.contains("演示数据（qingyunpu-demo-v1）"), "the front page says the data is demo data");
 
     // The README's demo accounts sign in.

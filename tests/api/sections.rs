@@ -52,9 +52,14 @@ async fn the_front_page_lists_the_sections_and_marks_one_missing_its_target() {
         json!([{"section": s.code, "parameter": "nh3n", "sampled_at": "2026-11-20T09:30:00+08:00", "value": 1.2}]),
     )
     .await;
-    let (status, content_type, page) = app.get_page("/").await;
-    assert_eq!(status, reqwest::StatusCode::OK);
+    app.given_user(Role::Bureau, "viewer", "viewer-password-1").await;
+    let browser = app.browser();
+    assert_eq!(browser.sign_in("viewer", "viewer-password-1").await.status(), reqwest::StatusCode::SEE_OTHER);
+    let response = browser.get("/").await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let content_type = response.headers()["content-type"].to_str().expect("header").to_string();
     assert!(content_type.starts_with("text/html"), "{content_type}");
+    let page = response.text().await.expect("page");
     assert!(page.contains("S-03") && page.contains("S-04"));
     assert!(page.contains("轻度污染（未达标）"), "IV against a III target is flagged");
     assert!(page.contains("暂无数据"), "a section without readings says so");

@@ -80,6 +80,8 @@ fn install_crypto_provider() {
 
 pub struct TestApp {
     pub base_url: String,
+    /// A bureau user's bearer token, used by [`TestApp::get`] and friends.
+    pub reader: String,
     pub db: DatabaseConnection,
     pub jobs: JobContext,
     pub smtp: SmtpSink,
@@ -120,7 +122,50 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = app.db().clone();
     let jobs = app.job_context().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { base_url, db, jobs, smtp, settings, client: reqwest::Client::new(), _pg: pg, dir }
+    let mut test_app = TestApp {
+        base_url,
+        reader: String::new(),
+        db,
+        jobs,
+        smtp,
+        settings,
+        client: reqwest::Client::new(),
+        _pg: pg,
+        dir,
+    };
+    test_app.reader = test_app.user_token(Role::Bureau).await;
+    test_app
+}
+
+/// A browser: follows no redirects (so tests see them) and keeps cookies.
+pub struct Browser {
+    pub client: reqwest::Client,
+    base_url: String,
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base_url)).send().await.expect("request")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(format!("{}{path}", self.base_url)).form(form).send().await.expect("request")
+    }
+
+    /// The value of the hidden input `name` in a page.
+    pub fn hidden(page: &str, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in page")) + marker.len();
+        page[start..].split('"').next().unwrap_or_default().to_string()
+    }
+
+    /// Opens the sign-in page and submits it; returns the answer to the submission.
+    pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
+        let page = self.get("/login").await.text().await.expect("login page");
+        let csrf = Self::hidden(&page, "csrf");
+        self.post_form("/login", &[("username", username), ("password", password), ("csrf", &csrf), ("next", "/")])
+            .await
+    }
 }
 
 /// A section registered by a test, with its chain of chiefs.
@@ -137,13 +182,53 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
+    /// GETs as the bureau reader.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.client.get(self.url(path)).send().await.expect("request");
+        self.get_as(path, Some(&self.reader.clone())).await
+    }
+
+    /// GETs with the given bearer token, or none.
+    pub async fn get_as(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// GETs a page, returning its status, content type and text.
+    /// A new browser for this app.
+    pub fn browser(&self) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser { client, base_url: self.base_url.clone() }
+    }
+
+    /// Creates a user with this role and password and returns its username.
+    pub async fn given_user(&self, role: Role, username: &str, password: &str) -> String {
+        models::users::create(
+            &self.db,
+            models::users::NewUser {
+                username,
+                password,
+                role,
+                display_name: None,
+                chief_id: None,
+                enterprise_id: None,
+                email: None,
+            },
+            Utc::now(),
+        )
+        .await
+        .expect("create user");
+        username.to_string()
+    }
+
+    /// GETs a page anonymously, returning its status, content type and text.
     pub async fn get_page(&self, path: &str) -> (StatusCode, String, String) {
         let response = self.client.get(self.url(path)).send().await.expect("request");
         let status = response.status();
@@ -285,7 +370,7 @@ impl TestApp {
 
     /// GETs a path and returns the status, content type and raw body.
     pub async fn get_bytes(&self, path: &str, accept: Option<&str>) -> (StatusCode, String, Vec<u8>) {
-        let mut request = self.client.get(self.url(path));
+        let mut request = self.client.get(self.url(path)).bearer_auth(&self.reader);
         if let Some(accept) = accept {
             request = request.header("accept", accept);
         }

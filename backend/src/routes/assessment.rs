@@ -17,7 +17,8 @@ use crate::views::assessment::{AssessmentView, to_csv, to_xlsx};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssessmentQuery {
     /// town | river | district | level (default district)
     pub scope: Option<String>,
@@ -63,6 +64,16 @@ fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Detail>
     })
 }
 
+/// Figures of towns, rivers, the district or control levels over a period by the national method, with
+/// the previous period and the same period last year. JSON, or CSV / XLSX with Chinese headers.
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", security(("bearer" = [])), params(AssessmentQuery),
+    responses(
+        (status = 200, description = "The assessment", content(
+            (AssessmentView = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 422, body = crate::error::ErrorResponse), (status = 401, body = crate::error::ErrorResponse),
+        (status = 403, body = crate::error::ErrorResponse)))]
 pub async fn assessment(
     State(state): State<AppState>,
     Query(query): Query<AssessmentQuery>,

@@ -4,22 +4,31 @@ use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
 
-use models::domain::Role;
+use models::domain::authz::Grant;
 use models::readings::{IngestError, Source};
 
-use crate::auth::CurrentUser;
-use crate::error::{ApiError, Detail};
+use crate::auth::Access;
+use crate::error::{ApiError, Detail, ErrorResponse};
 use crate::extract;
 use crate::state::AppState;
 use crate::views::readings::{IngestResponse, parse_batch, unknown_section};
 
-#[tracing::instrument(skip_all, fields(user = %user.user.username))]
+/// Stores a batch of readings, all or nothing. Each is judged by GB 3838-2002 against its section's target;
+/// one worse than the target opens (or updates) an alert and notifies the section's river chief. The same
+/// reading sent twice is stored once. A station's API key may submit only its own section's readings.
+#[utoipa::path(post, path = "/api/v1/readings", tag = "readings", security(("bearer" = [])),
+    request_body = crate::views::readings::ReadingsBatch,
+    responses(
+        (status = 200, description = "Stored (or already stored)", body = IngestResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorResponse),
+        (status = 422, description = "Bad readings; nothing stored", body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+#[tracing::instrument(skip_all, fields(caller = %access.auth.label()))]
 pub async fn submit(
     State(state): State<AppState>,
-    user: CurrentUser,
+    access: Access,
     extract::Json(body): extract::Json<serde_json::Value>,
 ) -> Result<Json<IngestResponse>, ApiError> {
-    user.require(&[Role::Admin, Role::Bureau], "提交监测数据", "submit readings")?;
     let inputs = parse_batch(&body)?;
     let now = Utc::now();
 
@@ -42,9 +51,33 @@ pub async fn submit(
         details.sort_by_key(|d| d.index);
         return Err(rejected(details));
     }
+    // A station's key reaches its own section only.
+    if let Grant::Section(allowed) = access.grant {
+        let foreign: Vec<Detail> = valid
+            .iter()
+            .filter(|(_, r)| known.get(&r.section).is_some_and(|ctx| ctx.section.id != allowed))
+            .map(|(i, r)| Detail {
+                index: Some(*i),
+                field: "section".into(),
+                code: "section_not_allowed".into(),
+                message: format!("该密钥无权提交断面“{}”的数据", r.section),
+                message_en: format!("this key may not submit readings for section '{}'", r.section),
+            })
+            .collect();
+        if !foreign.is_empty() {
+            return Err(ApiError::Client {
+                status: axum::http::StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: "该密钥只能提交其所属断面的数据，整批未保存".into(),
+                message_en: "this key may submit readings for its own section only; nothing was stored".into(),
+                details: foreign,
+            });
+        }
+    }
 
     let batch: Vec<_> = valid.into_iter().map(|(_, r)| r).collect();
-    match models::readings::ingest(&state.db, &batch, Source::Api, now).await {
+    let actor = crate::audit::actor(&access.auth);
+    match models::readings::ingest(&state.db, &batch, Source::Api, actor, now).await {
         Ok(results) => {
             let response = IngestResponse::new(&batch, results, &known);
             tracing::info!(

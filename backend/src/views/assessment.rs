@@ -14,7 +14,7 @@ fn two(v: f64) -> f64 {
     round_half_even(v, 2)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AssessmentView {
     pub scope: &'static str,
     pub scope_zh: &'static str,
@@ -27,7 +27,7 @@ pub struct AssessmentView {
 }
 
 /// Counts or shares per class, named as the standard names them.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PerClass<T> {
     #[serde(rename = "I")]
     pub i: T,
@@ -49,7 +49,7 @@ impl<T: Copy> PerClass<T> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UnitView {
     pub key: String,
     pub name: String,
@@ -69,6 +69,7 @@ pub struct UnitView {
     /// `proportion` (five or more sections) or `averaging`.
     pub status_method: Option<&'static str>,
     pub status_method_zh: Option<&'static str>,
+    #[schema(value_type = Option<String>)]
     pub averaged_class: Option<WaterClass>,
     /// By section exceedance rate (percent of sections worse than class III).
     pub main_pollutants: Vec<GroupPollutantView>,
@@ -77,15 +78,16 @@ pub struct UnitView {
     pub sections: Vec<SectionResultView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct GroupPollutantView {
+    #[schema(value_type = String)]
     pub parameter: Parameter,
     pub name: &'static str,
     pub exceedance_rate: f64,
     pub sections_exceeding: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ComparisonView {
     /// The earlier period's figures.
     pub evaluated: usize,
@@ -99,12 +101,14 @@ pub struct ComparisonView {
     pub change_zh: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SectionResultView {
     pub code: String,
     pub name: String,
     pub water_body: String,
+    #[schema(value_type = String)]
     pub target_class: WaterClass,
+    #[schema(value_type = Option<String>)]
     pub class: Option<WaterClass>,
     pub status: Option<&'static str>,
     pub meets_target: Option<bool>,
@@ -347,21 +351,24 @@ pub fn to_xlsx(a: &AssessmentView) -> anyhow::Result<Vec<u8>> {
 // GET /api/v1/sections/{code}
 // ---------------------------------------------------------------------------------------------------
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemView {
+    #[schema(value_type = String)]
     pub parameter: Parameter,
     pub name: &'static str,
     pub unit: &'static str,
     pub value: f64,
     /// `"0.02L"` when every sample was below the detection limit.
     pub not_detected: Option<String>,
+    #[schema(value_type = Option<String>)]
     pub class: Option<WaterClass>,
     pub multiple: Option<f64>,
     pub evaluated: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EvaluationView {
+    #[schema(value_type = Option<String>)]
     pub class: Option<WaterClass>,
     pub status: Option<&'static str>,
     pub colour: Option<&'static str>,

@@ -3,14 +3,14 @@ use serde::{Deserialize, Serialize};
 
 use models::entities::users;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub token: String,
     pub token_type: &'static str,
@@ -18,7 +18,7 @@ pub struct TokenResponse {
     pub user: UserView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub username: String,
     pub role: String,

@@ -13,6 +13,18 @@ pub struct Home {
     /// The demo dataset's name, when demo data is loaded.
     pub demo: Option<String>,
     pub sections: Vec<SectionRow>,
+    /// Who is signed in (absent when the page is public and nobody is).
+    pub signed_in_as: Option<String>,
+    /// The session's CSRF token, for the sign-out form.
+    pub csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct Login {
+    pub csrf: String,
+    pub next: String,
+    pub error: Option<String>,
 }
 
 pub struct SectionRow {

@@ -1,7 +1,10 @@
 //! Request and response types: what goes over the wire, never the entities themselves.
 
+pub mod accounts;
+pub mod alerts;
 pub mod assessment;
 pub mod auth;
+pub mod enterprises;
 pub mod home;
 pub mod readings;
 pub mod sections;

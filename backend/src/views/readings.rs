@@ -12,6 +12,35 @@ use models::sections::SectionContext;
 
 use crate::error::{ApiError, Detail};
 
+/// The request body of `POST /api/v1/readings` (for the API description; the handler reads it item by
+/// item so that every bad item can be named).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReadingsBatch {
+    /// 1 to 10,000 readings.
+    readings: Vec<ReadingItem>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReadingItem {
+    /// Section code, e.g. `QYP-03`.
+    section: String,
+    /// Key (`nh3n`) or HJ 212-2017 code (`w21003`).
+    parameter: String,
+    /// RFC 3339, e.g. `2026-11-20T08:00:00+08:00`; without an offset, China Standard Time.
+    sampled_at: String,
+    /// A number in the standard's unit, or text such as `"<0.01"` below the detection limit.
+    #[schema(value_type = Object)]
+    value: serde_json::Value,
+    /// `mg/L` or `µg/L` (converted), for concentrations.
+    unit: Option<String>,
+    below_detection: Option<bool>,
+    detection_limit: Option<f64>,
+    /// HJ 212 data flag, default `N`.
+    flag: Option<String>,
+}
+
 /// Largest batch accepted in one request.
 pub const MAX_BATCH: usize = 10_000;
 
@@ -147,7 +176,7 @@ pub fn unknown_section(index: usize, code: &str) -> Detail {
     )
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IngestResponse {
     /// Readings newly stored.
     pub stored: usize,
@@ -158,7 +187,7 @@ pub struct IngestResponse {
     pub results: Vec<ResultView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ResultView {
     pub index: usize,
     pub reading_id: i64,
@@ -167,14 +196,16 @@ pub struct ResultView {
     pub section: String,
     pub parameter: &'static str,
     pub value: f64,
+    #[schema(value_type = Option<String>)]
     pub class: Option<WaterClass>,
+    #[schema(value_type = Option<String>)]
     pub target_class: Option<WaterClass>,
     /// `null` when the item does not count in the section's class (e.g. temperature, TN on a river).
     pub meets_target: Option<bool>,
     pub alert: Option<AlertRef>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlertRef {
     pub id: i32,
     /// `opened` for a new alert, `updated` for a live one.

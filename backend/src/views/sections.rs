@@ -8,13 +8,13 @@ use models::sections::SectionOverview;
 use super::assessment::EvaluationView;
 use super::local_time;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SectionList {
     pub count: usize,
     pub sections: Vec<SectionView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SectionView {
     pub code: String,
     pub name: String,
@@ -26,13 +26,15 @@ pub struct SectionView {
     pub latitude: Option<f64>,
     /// Automatic station device id (HJ 212 MN), when the section has one.
     pub station_mn: Option<String>,
+    #[schema(value_type = Option<String>)]
     pub target_class: Option<WaterClass>,
     /// Class of the latest sample; `null` before the first reading.
+    #[schema(value_type = Option<String>)]
     pub latest_class: Option<WaterClass>,
     pub latest: Option<LatestView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WaterBodyView {
     pub code: String,
     pub name: String,
@@ -40,15 +42,16 @@ pub struct WaterBodyView {
     pub kind_zh: Option<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RegionView {
     pub code: String,
     pub name: String,
     pub level: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LatestView {
+    #[schema(value_type = String)]
     pub class: WaterClass,
     pub sampled_at: String,
     pub status: &'static str,
@@ -96,7 +99,7 @@ impl From<SectionOverview> for SectionView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SectionDetailView {
     pub code: String,
     pub name: String,
@@ -107,6 +110,7 @@ pub struct SectionDetailView {
     pub longitude: Option<f64>,
     pub latitude: Option<f64>,
     pub station_mn: Option<String>,
+    #[schema(value_type = Option<String>)]
     pub target_class: Option<WaterClass>,
     /// The latest sample, judged as measured.
     pub latest: Option<LatestSampleView>,
@@ -115,7 +119,7 @@ pub struct SectionDetailView {
     pub periods: Vec<PeriodView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LatestSampleView {
     pub sampled_at: String,
     pub meets_target: Option<bool>,
@@ -123,7 +127,7 @@ pub struct LatestSampleView {
     pub evaluation: EvaluationView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PeriodView {
     pub period: String,
     pub label: String,

@@ -12,10 +12,18 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Failed sign-ins since the last success, and when the account may try again.
         manager
-            .alter_table(Table::alter().table(Users::Table).add_column(integer(Users::FailedLogins).default(0)).to_owned())
+            .alter_table(
+                Table::alter().table(Users::Table).add_column(integer(Users::FailedLogins).default(0)).to_owned(),
+            )
             .await?;
-        manager.alter_table(Table::alter().table(Users::Table).add_column(instant_null(Users::LastFailedLoginAt)).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Users::Table).add_column(instant_null(Users::LockedUntil)).to_owned()).await?;
+        manager
+            .alter_table(
+                Table::alter().table(Users::Table).add_column(instant_null(Users::LastFailedLoginAt)).to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(Table::alter().table(Users::Table).add_column(instant_null(Users::LockedUntil)).to_owned())
+            .await?;
 
         // Web sessions: the cookie holds a random token; the table keeps its SHA-256. The CSRF token is derived
         // from the session token, so it needs no column.

@@ -1,6 +1,7 @@
 //! Pure domain rules: no database, no I/O. Plain values in, plain values out.
 
 pub mod audit;
+pub mod authz;
 pub mod credit_code;
 pub mod discharge;
 pub mod evaluation;

@@ -2,6 +2,7 @@
 
 pub mod alert_events;
 pub mod alerts;
+pub mod api_keys;
 pub mod api_tokens;
 pub mod app_meta;
 pub mod audit_head;
@@ -16,5 +17,6 @@ pub mod regions;
 pub mod river_chiefs;
 pub mod sections;
 pub mod self_checks;
+pub mod sessions;
 pub mod users;
 pub mod water_bodies;

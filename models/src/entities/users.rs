@@ -17,6 +17,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Where reports go (bureau staff).
     pub email: Option<String>,
+    /// Failed sign-ins since the last success.
+    pub failed_logins: i32,
+    pub last_failed_login_at: Option<DateTimeUtc>,
+    /// Sign-in is refused until then.
+    pub locked_until: Option<DateTimeUtc>,
 }
 
 // Hand-written so the password hash never reaches a log.

@@ -1,0 +1,62 @@
+//! `GET /api/v1/alerts`: alerts of the sections the caller answers for.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use models::domain::authz::Grant;
+
+use crate::auth::Access;
+use crate::error::{ApiError, ErrorResponse};
+use crate::state::AppState;
+use crate::views::alerts::{AlertList, AlertView};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertQuery {
+    /// `open` (default: open and acknowledged) or `all` (closed ones too).
+    pub status: Option<String>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<u64>,
+}
+
+/// Alerts, newest first: all for bureau staff, those of the sections in their chain for a river chief.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", security(("bearer" = [])), params(AlertQuery),
+    responses((status = 200, body = AlertList), (status = 422, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn list(
+    State(state): State<AppState>,
+    access: Access,
+    Query(q): Query<AlertQuery>,
+) -> Result<Json<AlertList>, ApiError> {
+    let include_closed = match q.status.as_deref() {
+        None | Some("open") => false,
+        Some("all") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "invalid_query",
+                "查询参数有误",
+                "invalid query parameters",
+                vec![crate::error::Detail {
+                    index: None,
+                    field: "status".into(),
+                    code: "invalid_status".into(),
+                    message: format!("状态“{other}”无效，可用 open、all"),
+                    message_en: format!("status '{other}' is not open or all"),
+                }],
+            ));
+        }
+    };
+    let sections = match access.grant {
+        Grant::All => None,
+        Grant::Chain(chief) => Some(models::chiefs::reach(&state.db, chief).await?.section_ids),
+        _ => Some(Vec::new()),
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let alerts: Vec<AlertView> = models::alerts::list(&state.db, sections.as_deref(), include_closed, limit)
+        .await?
+        .iter()
+        .map(AlertView::from)
+        .collect();
+    Ok(Json(AlertList { count: alerts.len(), alerts }))
+}

@@ -1,0 +1,134 @@
+//! Accounts and API keys on the wire.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use models::entities::{api_keys, users};
+
+use super::local_time;
+
+/// The signed-in caller.
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub username: String,
+    /// admin | bureau | chief | enterprise
+    pub role: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    /// The river chief this account acts as (role chief).
+    pub chief_id: Option<i32>,
+    /// The enterprise this account acts for (role enterprise).
+    pub enterprise_id: Option<i32>,
+    /// `token` or `session`.
+    pub signed_in_with: &'static str,
+    /// For a web session: the token to send as `X-CSRF-Token` with writes.
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub username: String,
+    pub role: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub chief_id: Option<i32>,
+    pub enterprise_id: Option<i32>,
+    pub disabled: bool,
+    /// Set while the account is locked after repeated wrong passwords.
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&users::Model> for UserView {
+    fn from(u: &users::Model) -> Self {
+        UserView {
+            username: u.username.clone(),
+            role: u.role.clone(),
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            chief_id: u.chief_id,
+            enterprise_id: u.enterprise_id,
+            disabled: u.disabled,
+            locked_until: u.locked_until.filter(|t| *t > chrono::Utc::now()).map(local_time),
+            created_at: local_time(u.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    pub count: usize,
+    pub users: Vec<UserView>,
+}
+
+/// A new account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub username: String,
+    /// At least 10 characters.
+    pub password: String,
+    /// admin | bureau | chief | enterprise
+    pub role: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    /// Required for role chief: the river chief's id.
+    pub chief_id: Option<i32>,
+    /// Required for role enterprise: the enterprise's unified social credit code.
+    pub enterprise: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: i32,
+    pub name: String,
+    /// The key's first characters, to tell keys apart; the key itself is shown only when created.
+    pub prefix: String,
+    pub section_id: Option<i32>,
+    pub outfall_id: Option<i32>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+impl From<&api_keys::Model> for ApiKeyView {
+    fn from(k: &api_keys::Model) -> Self {
+        ApiKeyView {
+            id: k.id,
+            name: k.name.clone(),
+            prefix: k.prefix.clone(),
+            section_id: k.section_id,
+            outfall_id: k.outfall_id,
+            created_at: local_time(k.created_at),
+            expires_at: k.expires_at.map(local_time),
+            revoked_at: k.revoked_at.map(local_time),
+            last_used_at: k.last_used_at.map(local_time),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyList {
+    pub count: usize,
+    pub api_keys: Vec<ApiKeyView>,
+}
+
+/// A new key, limited to one section (`section`: its code) or one outfall (`outfall`:
+/// `CREDIT_CODE/OUTFALL_CODE`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKeyRequest {
+    pub name: String,
+    pub section: Option<String>,
+    pub outfall: Option<String>,
+    /// Days until the key stops working; no expiry when absent.
+    pub expires_in_days: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    /// The key. Shown once: store it now.
+    pub key: String,
+    pub api_key: ApiKeyView,
+}
