@@ -138,6 +138,16 @@ fn is_write(method: &Method) -> bool {
 pub async fn authorize(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
     let Some(rule) = path.as_deref().and_then(|p| crate::routes::rule_for(request.method(), p)) else {
+        // A method the route does not have (TRACE, PUT on a GET route): 405, as if the route were absent.
+        if path.as_deref().is_some_and(crate::routes::has_rules) {
+            return ApiError::client(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "该接口不支持此请求方法",
+                "this endpoint does not accept this method",
+            )
+            .into_response();
+        }
         // Deny by default: a route nobody wrote a rule for serves nobody.
         tracing::error!(path = ?path, method = %request.method(), "route without an access rule");
         return ApiError::forbidden("访问该接口", "use this endpoint").into_response();

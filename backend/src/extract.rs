@@ -1,8 +1,9 @@
 //! A JSON extractor whose rejections use the API's error shape: 400 for malformed JSON, 415 for a missing
 //! content type, 422 for JSON of the wrong shape.
 
-use axum::extract::{FromRequest, Request, rejection::JsonRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -52,6 +53,48 @@ where
                 ),
                 other => ApiError::client(other.status(), "invalid_body", other.body_text(), other.body_text()),
             }),
+        }
+    }
+}
+
+/// A query-string extractor whose rejection uses the API's error shape (422 naming the problem).
+pub struct Query<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => Err(ApiError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_query",
+                format!("查询参数有误：{}", rejection.body_text()),
+                format!("invalid query parameters: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// A path extractor: a path segment that cannot be what the route names (an id that is not a number)
+/// cannot name anything, so it is answered 404 in the API's error shape.
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(_) => Err(ApiError::not_found("该资源", "no such resource")),
         }
     }
 }

@@ -9,3 +9,4 @@ mod notices;
 mod readings;
 mod reports;
 mod sections;
+mod security;

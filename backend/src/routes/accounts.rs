@@ -1,7 +1,9 @@
 //! `GET /api/v1/me`, and for admins: users (`/api/v1/users…`) and API keys (`/api/v1/api-keys…`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use axum::http::StatusCode;
 use chrono::{TimeDelta, Utc};
 use serde_json::json;
@@ -47,7 +49,7 @@ fn bad(field: &str, code: &str, zh: String, en: String) -> Detail {
 
 /// Creates an account (admin). A chief account names its river chief; an enterprise account its enterprise.
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", security(("bearer" = [])), request_body = NewUserRequest,
-    responses((status = 201, body = UserView), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse),
+    responses((status = 201, body = UserView), (status = 400, description = "Malformed JSON", body = ErrorResponse), (status = 413, description = "Body too large", body = ErrorResponse), (status = 415, description = "Not JSON", body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse),
         (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -126,7 +128,8 @@ fn no_user(username: &str) -> ApiError {
 /// Disables an account and revokes its tokens and sessions (admin).
 #[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "admin", security(("bearer" = [])),
     params(("username" = String, Path)),
-    responses((status = 200, body = UserView), (status = 404, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+    responses((status = 200, body = UserView), (status = 404, body = ErrorResponse), (status = 409, description = "One's own account", body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     access: Access,
@@ -165,7 +168,7 @@ pub async fn list_api_keys(State(state): State<AppState>, _access: Access) -> Re
 
 /// Creates a key for a machine, limited to one section or one outfall (admin).
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", security(("bearer" = [])), request_body = NewApiKeyRequest,
-    responses((status = 201, body = CreatedApiKey), (status = 422, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+    responses((status = 201, body = CreatedApiKey), (status = 400, description = "Malformed JSON", body = ErrorResponse), (status = 413, description = "Body too large", body = ErrorResponse), (status = 415, description = "Not JSON", body = ErrorResponse), (status = 422, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn create_api_key(
     State(state): State<AppState>,
     access: Access,

@@ -1,7 +1,9 @@
 //! `GET /api/v1/alerts`: alerts of the sections the caller answers for.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::extract::Query;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -16,14 +18,16 @@ use crate::views::alerts::{AlertList, AlertView};
 #[into_params(parameter_in = Query)]
 pub struct AlertQuery {
     /// `open` (default: open and acknowledged) or `all` (closed ones too).
+    #[param(pattern = "^(open|all)$")]
     pub status: Option<String>,
     /// At most this many (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
 /// Alerts, newest first: all for bureau staff, those of the sections in their chain for a river chief.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", security(("bearer" = [])), params(AlertQuery),
-    responses((status = 200, body = AlertList), (status = 422, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+    responses((status = 200, body = AlertList), (status = 422, description = "Bad query", body = ErrorResponse), (status = 422, body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     access: Access,
@@ -52,7 +56,7 @@ pub async fn list(
         Grant::Chain(chief) => Some(models::chiefs::reach(&state.db, chief).await?.section_ids),
         _ => Some(Vec::new()),
     };
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let limit = crate::routes::limit(q.limit, 100, 500)?;
     let alerts: Vec<AlertView> = models::alerts::list(&state.db, sections.as_deref(), include_closed, limit)
         .await?
         .iter()

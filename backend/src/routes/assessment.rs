@@ -1,7 +1,9 @@
 //! `GET /api/v1/assessment`: the figures of towns, rivers, the district or control levels over a period,
 //! as JSON, CSV or XLSX.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::extract::Query;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -21,10 +23,13 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 #[into_params(parameter_in = Query)]
 pub struct AssessmentQuery {
     /// town | river | district | level (default district)
+    #[param(pattern = "^(town|river|district|level)$")]
     pub scope: Option<String>,
     /// 2026-10 | 2026-Q3 | 2026 | 2026-YTD (default: last month)
+    #[param(pattern = "^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-YTD)?$")]
     pub period: Option<String>,
     /// json | csv | xlsx (default: from the Accept header, else json)
+    #[param(pattern = "^(json|csv|xlsx)$")]
     pub format: Option<String>,
 }
 

@@ -1,7 +1,9 @@
 //! `GET /api/v1/audit` and `GET /api/v1/audit/verify` (admin).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::extract::Query;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -16,6 +18,7 @@ use crate::views::local_time;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// At most this many entries (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
     /// Entries older than this id (for paging back).
     pub before_id: Option<i64>,
@@ -35,9 +38,9 @@ pub struct AuditEntryView {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
     pub hash: String,
 }
@@ -50,14 +53,14 @@ pub struct AuditList {
 
 /// The audit log, newest first (admin).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "admin", security(("bearer" = [])), params(AuditQuery),
-    responses((status = 200, body = AuditList), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+    responses((status = 200, body = AuditList), (status = 422, description = "Bad query", body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     _access: Access,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditList>, ApiError> {
     let filter = AuditFilter {
-        limit: q.limit.unwrap_or(50).clamp(1, models::audit::LIST_LIMIT_MAX),
+        limit: crate::routes::limit(q.limit, 50, models::audit::LIST_LIMIT_MAX)?,
         before_id: q.before_id,
         action: q.action,
         actor_label: q.actor,

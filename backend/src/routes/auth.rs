@@ -17,6 +17,10 @@ use crate::views::auth::{TokenRequest, TokenResponse};
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong username or password", body = ErrorResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorResponse),
+        (status = 413, description = "Body too large", body = ErrorResponse),
+        (status = 415, description = "Not JSON", body = ErrorResponse),
+        (status = 422, description = "Missing fields", body = ErrorResponse),
         (status = 429, description = "Too many attempts, or the account is locked", body = ErrorResponse),
     ))]
 #[tracing::instrument(skip_all, fields(username = %body.username))]

@@ -1,7 +1,9 @@
 //! `GET /api/v1/enterprises` and `GET /api/v1/enterprises/{credit_code}`: only what the caller may see.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 
 use models::domain::authz::Grant;
 use models::enterprises::Visible;

@@ -62,6 +62,11 @@ pub const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/audit/verify", Rule::Api(Action::ReadAudit)),
 ];
 
+/// Whether any method of this path has a rule.
+pub fn has_rules(path: &str) -> bool {
+    RULES.iter().any(|(_, p, _)| *p == path)
+}
+
 /// The rule for a matched route.
 pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
     // HEAD is answered by the GET route.
@@ -193,6 +198,26 @@ fn security_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
             .push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains")));
     }
     headers
+}
+
+/// A list's `limit` query parameter: `default` when absent, refused outside 1..=`max`.
+pub fn limit(given: Option<u64>, default: u64, max: u64) -> Result<u64, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::invalid(
+            "invalid_query",
+            "查询参数有误",
+            "invalid query parameters",
+            vec![crate::error::Detail {
+                index: None,
+                field: "limit".into(),
+                code: "out_of_range".into(),
+                message: format!("limit 须在 1–{max} 之间，收到 {n}"),
+                message_en: format!("limit must be 1–{max}, got {n}"),
+            }],
+        )),
+    }
 }
 
 async fn not_found() -> ApiError {

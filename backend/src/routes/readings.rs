@@ -21,6 +21,8 @@ use crate::views::readings::{IngestResponse, parse_batch, unknown_section};
     responses(
         (status = 200, description = "Stored (or already stored)", body = IngestResponse),
         (status = 400, description = "Malformed JSON", body = ErrorResponse),
+        (status = 413, description = "Body too large", body = ErrorResponse),
+        (status = 415, description = "Not JSON", body = ErrorResponse),
         (status = 422, description = "Bad readings; nothing stored", body = ErrorResponse),
         (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 #[tracing::instrument(skip_all, fields(caller = %access.auth.label()))]

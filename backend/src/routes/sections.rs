@@ -1,7 +1,9 @@
 //! `GET /api/v1/sections`: every monitoring section with its water body, target and latest class.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use chrono::Utc;
 
 use crate::error::ApiError;

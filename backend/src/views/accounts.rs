@@ -65,10 +65,14 @@ pub struct UserList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
+    /// 1–64 letters, digits or `. _ - @`.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[\p{L}\p{N}._@-]+$")]
     pub username: String,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
     /// admin | bureau | chief | enterprise
+    #[schema(pattern = "^(admin|bureau|chief|enterprise)$")]
     pub role: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
@@ -119,6 +123,7 @@ pub struct ApiKeyList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKeyRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     pub section: Option<String>,
     pub outfall: Option<String>,
