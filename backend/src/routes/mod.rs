@@ -172,8 +172,8 @@ pub fn router(state: AppState) -> Router {
     app.with_state(state)
 }
 
-/// Headers every answer carries. The CSP allows inline styles (the pages' own) and the bundled API
-/// viewer's scripts from this origin only.
+/// Headers every answer carries. The CSP allows inline styles (the pages' own) and scripts only from this
+/// origin (the bundled API viewer's files).
 fn security_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
@@ -183,7 +183,7 @@ fn security_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-                 script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+                 script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
             ),
         ),
         (
