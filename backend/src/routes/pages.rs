@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{TimeDelta, Utc};
@@ -121,7 +121,6 @@ pub async fn logout(
     State(state): State<AppState>,
     access: Access,
     jar: CookieJar,
-    _headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Result<Response, ApiError> {
     let Via::Session(token) = &access.auth.via else {
