@@ -13,8 +13,8 @@ use sea_orm::DatabaseConnection;
 
 use models::app_meta::{self, DEMO_DATASET};
 use models::db::begin_write;
-use models::domain::Role;
 use models::domain::credit_code::CreditCode;
+use models::domain::{ChiefLevel, Role};
 use models::registry::{self, NewChief, NewEnterprise, NewOutfall, NewSection};
 use models::users::{self, NewUser};
 
@@ -124,23 +124,11 @@ async fn load(db: &impl sea_orm::ConnectionTrait, today: NaiveDate, now: DateTim
     let mut chief_ids = std::collections::HashMap::new();
     for (i, (wb_code, name)) in dataset::DISTRICT_CHIEFS.iter().enumerate() {
         let wb = &water_bodies[wb_code];
-        let email = format!("district.chief.{:02}@demo.riverchief.invalid", i + 1);
-        let phone = format!("1990791{:04}", 100 + i);
         let position = format!("（演示）青云谱区{}区级河长", wb.name);
-        let chief = registry::create_chief(
-            db,
-            NewChief {
-                name,
-                level: models::domain::ChiefLevel::District,
-                position: Some(&position),
-                phone: Some(&phone),
-                email: Some(&email),
-                region_id: Some(district.id),
-            },
-            now,
-        )
-        .await?;
-        registry::assign_chief(db, chief.id, wb.id, None, now).await?;
+        let chief =
+            DemoChief { level: ChiefLevel::District, n: i + 1, name, position: &position, region_id: district.id };
+        let id = chief.create(db, now).await?;
+        registry::assign_chief(db, id, wb.id, None, now).await?;
         counts.chiefs += 1;
     }
 
@@ -172,49 +160,25 @@ async fn load(db: &impl sea_orm::ConnectionTrait, today: NaiveDate, now: DateTim
             Some(id) => *id,
             None => {
                 let n = street_chiefs.len() + 1;
-                let name = dataset::person_name(100 + n);
-                let email = format!("town.chief.{n:02}@demo.riverchief.invalid");
-                let phone = format!("1990791{:04}", 200 + n);
-                let position = format!("（演示）{}{}街镇级河长", street.name, wb.name);
-                let chief = registry::create_chief(
-                    db,
-                    NewChief {
-                        name: &name,
-                        level: models::domain::ChiefLevel::Town,
-                        position: Some(&position),
-                        phone: Some(&phone),
-                        email: Some(&email),
-                        region_id: Some(street.id),
-                    },
-                    now,
-                )
-                .await?;
+                let (name, position) =
+                    (dataset::person_name(100 + n), format!("（演示）{}{}街镇级河长", street.name, wb.name));
+                let chief =
+                    DemoChief { level: ChiefLevel::Town, n, name: &name, position: &position, region_id: street.id };
+                let id = chief.create(db, now).await?;
                 counts.chiefs += 1;
-                street_chiefs.insert(key, chief.id);
-                chief.id
+                street_chiefs.insert(key, id);
+                id
             }
         };
         registry::assign_chief(db, street_chief, wb.id, Some(section.id), now).await?;
 
-        let name = dataset::person_name(i + 1);
-        let email = format!("village.chief.{:02}@demo.riverchief.invalid", i + 1);
-        let phone = format!("1990791{:04}", 300 + i + 1);
-        let position = format!("（演示）{}村（社区）级河长", s.name);
-        let village = registry::create_chief(
-            db,
-            NewChief {
-                name: &name,
-                level: models::domain::ChiefLevel::Village,
-                position: Some(&position),
-                phone: Some(&phone),
-                email: Some(&email),
-                region_id: Some(street.id),
-            },
-            now,
-        )
-        .await?;
-        registry::assign_chief(db, village.id, wb.id, Some(section.id), now).await?;
-        chief_ids.insert(s.code, village.id);
+        let (name, position) = (dataset::person_name(i + 1), format!("（演示）{}村（社区）级河长", s.name));
+        let village =
+            DemoChief { level: ChiefLevel::Village, n: i + 1, name: &name, position: &position, region_id: street.id }
+                .create(db, now)
+                .await?;
+        registry::assign_chief(db, village, wb.id, Some(section.id), now).await?;
+        chief_ids.insert(s.code, village);
         counts.chiefs += 1;
         counts.sections += 1;
         sections.push((section, s, wb.kind.clone()));
@@ -288,6 +252,43 @@ async fn load(db: &impl sea_orm::ConnectionTrait, today: NaiveDate, now: DateTim
     counts.from_month = start.format("%Y-%m").to_string();
     counts.to_month = readings::month_start(end, 1).format("%Y-%m").to_string();
     Ok(counts)
+}
+
+/// A made-up river chief: demo email and phone numbered by level, marked （演示） in the position.
+struct DemoChief<'a> {
+    level: ChiefLevel,
+    /// 1-based number within the level.
+    n: usize,
+    name: &'a str,
+    position: &'a str,
+    region_id: i32,
+}
+
+impl DemoChief<'_> {
+    /// Creates the chief; the caller assigns their reach.
+    async fn create(&self, db: &impl sea_orm::ConnectionTrait, now: DateTime<Utc>) -> anyhow::Result<i32> {
+        let phone_base = match self.level {
+            ChiefLevel::District => 99,
+            ChiefLevel::Town => 200,
+            _ => 300,
+        };
+        let email = format!("{}.chief.{:02}@demo.riverchief.invalid", self.level.as_str(), self.n);
+        let phone = format!("1990791{:04}", phone_base + self.n);
+        let chief = registry::create_chief(
+            db,
+            NewChief {
+                name: self.name,
+                level: self.level,
+                position: Some(self.position),
+                phone: Some(&phone),
+                email: Some(&email),
+                region_id: Some(self.region_id),
+            },
+            now,
+        )
+        .await?;
+        Ok(chief.id)
+    }
 }
 
 fn first_of_month(d: NaiveDate) -> NaiveDate {
