@@ -304,21 +304,7 @@ impl TestApp {
     pub async fn user_token(&self, role: Role) -> String {
         let username = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4().simple());
         let password = "correct horse battery staple";
-        models::users::create(
-            &self.db,
-            models::users::NewUser {
-                username: &username,
-                password,
-                role,
-                display_name: None,
-                chief_id: None,
-                enterprise_id: None,
-                email: None,
-            },
-            Utc::now(),
-        )
-        .await
-        .expect("create user");
+        self.given_user(role, &username, password).await;
         self.token(&username, password).await
     }
 
