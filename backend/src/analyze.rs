@@ -54,25 +54,19 @@ fn at(line: u64, message: impl Into<String>) -> ClassifyError {
     ClassifyError::Line { line, message: message.into() }
 }
 
-/// Reads `parameter,value` CSV (a header line, then one row per item) and judges the sample.
-pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification, ClassifyError> {
+/// The rows of `parameter,value` CSV (a header line, then one row per item): (line, name, value text).
+/// Blank rows are skipped; anything else malformed names its line.
+fn rows(input: impl Read) -> Result<Vec<(u64, String, String)>, ClassifyError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
     let headers = reader.headers().map_err(|e| ClassifyError::Input(format!("cannot read the header line: {e}")))?;
     let names: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     if names != ["parameter", "value"] {
-        return Err(at(
-            1,
-            format!("the header must be `parameter,value`, found `{}`", headers.iter().collect::<Vec<_>>().join(",")),
-        ));
+        let found = headers.iter().collect::<Vec<_>>().join(",");
+        return Err(at(1, format!("the header must be `parameter,value`, found `{found}`")));
     }
-
-    let mut seen: HashMap<Parameter, u64> = HashMap::new();
-    let mut values = Vec::new();
+    let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            at(line, format!("unreadable row: {e}"))
-        })?;
+        let record = record.map_err(|e| at(e.position().map_or(0, |p| p.line()), format!("unreadable row: {e}")))?;
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(str::is_empty) {
             continue;
@@ -80,7 +74,20 @@ pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification,
         if record.len() != 2 {
             return Err(at(line, format!("expected 2 fields (parameter,value), found {}", record.len())));
         }
-        let (name, text) = (&record[0], &record[1]);
+        rows.push((line, record[0].to_string(), record[1].to_string()));
+    }
+    if rows.is_empty() {
+        return Err(ClassifyError::Input("no items: give at least one `parameter,value` row".into()));
+    }
+    Ok(rows)
+}
+
+/// Reads `parameter,value` CSV (a header line, then one row per item) and judges the sample.
+pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification, ClassifyError> {
+    let mut seen: HashMap<Parameter, u64> = HashMap::new();
+    let mut values = Vec::new();
+    for (line, name, text) in rows(input)? {
+        let (name, text) = (name.as_str(), text.as_str());
         let parameter = Parameter::parse(name).ok_or_else(|| {
             at(line, format!("unknown parameter '{name}' (use a key such as nh3n or an HJ 212 code such as w21003)"))
         })?;
@@ -94,10 +101,6 @@ pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification,
             ItemValue { parameter, value, not_detected: None, samples: 1 }
         });
     }
-    if values.is_empty() {
-        return Err(ClassifyError::Input("no items: give at least one `parameter,value` row".into()));
-    }
-
     let evaluation = evaluate(&values, kind);
     let view = |i: &models::domain::evaluation::ItemEvaluation| ItemView {
         parameter: i.parameter,
@@ -243,24 +246,10 @@ pub fn parse_permit(s: &str) -> Result<(DischargeItem, f64), String> {
 
 /// Reads `parameter,value` CSV of a wastewater sample and judges each item.
 pub fn judge_discharge(input: impl Read, options: &DischargeOptions) -> Result<DischargeResult, ClassifyError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
-    let headers = reader.headers().map_err(|e| ClassifyError::Input(format!("cannot read the header line: {e}")))?;
-    let names: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
-    if names != ["parameter", "value"] {
-        return Err(at(1, "the header must be `parameter,value`"));
-    }
     let mut seen: HashMap<DischargeItem, u64> = HashMap::new();
     let mut items = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| at(e.position().map_or(0, |p| p.line()), format!("unreadable row: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() != 2 {
-            return Err(at(line, format!("expected 2 fields (parameter,value), found {}", record.len())));
-        }
-        let (name, text) = (&record[0], &record[1]);
+    for (line, name, text) in rows(input)? {
+        let (name, text) = (name.as_str(), text.as_str());
         let item = DischargeItem::parse(name).ok_or_else(|| at(line, format!("unknown discharge item '{name}'")))?;
         if let Some(first) = seen.insert(item, line) {
             return Err(at(line, format!("{} is given twice (first on line {first})", item.key())));
@@ -305,9 +294,6 @@ pub fn judge_discharge(input: impl Read, options: &DischargeOptions) -> Result<D
             multiple,
             reason,
         });
-    }
-    if items.is_empty() {
-        return Err(ClassifyError::Input("no items: give at least one `parameter,value` row".into()));
     }
     let of = |v: &str| items.iter().filter(|i| i.verdict == v).map(|i| i.parameter).collect::<Vec<_>>();
     let (exceeded, undecidable) = (of("exceeded"), of("undecidable"));
