@@ -24,12 +24,7 @@ use crate::views::accounts::{
 pub async fn me(access: Access) -> Result<Json<MeView>, ApiError> {
     let user = access.auth.user.as_ref().ok_or_else(ApiError::unauthorized)?;
     Ok(Json(MeView {
-        username: user.username.clone(),
-        role: user.role.clone(),
-        display_name: user.display_name.clone(),
-        email: user.email.clone(),
-        chief_id: user.chief_id,
-        enterprise_id: user.enterprise_id,
+        account: UserView::from(user),
         signed_in_with: if matches!(access.auth.via, Via::Session(_)) { "session" } else { "token" },
         csrf_token: access.auth.csrf_token(),
     }))

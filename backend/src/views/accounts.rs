@@ -10,15 +10,9 @@ use super::local_time;
 /// The signed-in caller.
 #[derive(Serialize, ToSchema)]
 pub struct MeView {
-    pub username: String,
-    /// admin | bureau | chief | enterprise
-    pub role: String,
-    pub display_name: Option<String>,
-    pub email: Option<String>,
-    /// The river chief this account acts as (role chief).
-    pub chief_id: Option<i32>,
-    /// The enterprise this account acts for (role enterprise).
-    pub enterprise_id: Option<i32>,
+    /// The account, as administrators see it.
+    #[serde(flatten)]
+    pub account: UserView,
     /// `token` or `session`.
     pub signed_in_with: &'static str,
     /// For a web session: the token to send as `X-CSRF-Token` with writes.
@@ -28,10 +22,13 @@ pub struct MeView {
 #[derive(Serialize, ToSchema)]
 pub struct UserView {
     pub username: String,
+    /// admin | bureau | chief | enterprise
     pub role: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
+    /// The river chief this account acts as (role chief).
     pub chief_id: Option<i32>,
+    /// The enterprise this account acts for (role enterprise).
     pub enterprise_id: Option<i32>,
     pub disabled: bool,
     /// Set while the account is locked after repeated wrong passwords.

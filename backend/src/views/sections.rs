@@ -3,6 +3,7 @@ use serde::Serialize;
 use models::assessment::SectionDetail;
 use models::domain::ControlLevel;
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use models::entities::{regions, water_bodies};
 use models::sections::SectionOverview;
 
 use super::assessment::EvaluationView;
@@ -62,6 +63,23 @@ pub struct LatestView {
     pub worst_items: Vec<&'static str>,
 }
 
+impl From<&water_bodies::Model> for WaterBodyView {
+    fn from(w: &water_bodies::Model) -> Self {
+        WaterBodyView {
+            code: w.code.clone(),
+            name: w.name.clone(),
+            kind: w.kind.clone(),
+            kind_zh: WaterBodyKind::parse(&w.kind).map(WaterBodyKind::zh),
+        }
+    }
+}
+
+impl From<&regions::Model> for RegionView {
+    fn from(r: &regions::Model) -> Self {
+        RegionView { code: r.code.clone(), name: r.name.clone(), level: r.level.clone() }
+    }
+}
+
 impl From<SectionOverview> for SectionView {
     fn from(o: SectionOverview) -> Self {
         let target = WaterClass::from_rank(o.section.target_class);
@@ -80,13 +98,8 @@ impl From<SectionOverview> for SectionView {
         SectionView {
             code: o.section.code,
             name: o.section.name,
-            water_body: WaterBodyView {
-                kind_zh: WaterBodyKind::parse(&o.water_body.kind).map(WaterBodyKind::zh),
-                code: o.water_body.code,
-                name: o.water_body.name,
-                kind: o.water_body.kind,
-            },
-            region: o.region.map(|r| RegionView { code: r.code, name: r.name, level: r.level }),
+            water_body: WaterBodyView::from(&o.water_body),
+            region: o.region.as_ref().map(RegionView::from),
             control_level_zh: ControlLevel::parse(&o.section.control_level).map(ControlLevel::zh),
             control_level: o.section.control_level,
             longitude: o.section.longitude,
@@ -144,17 +157,8 @@ impl From<&SectionDetail> for SectionDetailView {
         SectionDetailView {
             code: f.section.code.clone(),
             name: f.section.name.clone(),
-            water_body: WaterBodyView {
-                code: f.water_body.code.clone(),
-                name: f.water_body.name.clone(),
-                kind: f.water_body.kind.clone(),
-                kind_zh: WaterBodyKind::parse(&f.water_body.kind).map(WaterBodyKind::zh),
-            },
-            town: f.town.as_ref().map(|r| RegionView {
-                code: r.code.clone(),
-                name: r.name.clone(),
-                level: r.level.clone(),
-            }),
+            water_body: WaterBodyView::from(&f.water_body),
+            town: f.town.as_ref().map(RegionView::from),
             control_level: f.section.control_level.clone(),
             control_level_zh: ControlLevel::parse(&f.section.control_level).map(ControlLevel::zh),
             longitude: f.section.longitude,
