@@ -304,9 +304,12 @@ pub async fn section_detail(
     let Some(facts) = section_facts(db).await?.into_iter().find(|f| f.section.code == code) else {
         return Ok(None);
     };
+    // The latest sample is the newest instant with a classified, normal reading, as in the section list
+    // (`sections::list_overview`): a later temperature alone is not a sample to judge.
     let newest = readings::Entity::find()
         .filter(readings::Column::SectionId.eq(facts.section.id))
         .filter(readings::Column::QualityFlag.eq("N"))
+        .filter(readings::Column::Class.is_not_null())
         .order_by_desc(readings::Column::SampledAt)
         .one(db)
         .await?;

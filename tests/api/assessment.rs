@@ -191,6 +191,14 @@ async fn a_sections_detail_gives_its_latest_sample_and_period_classes() {
     assert_eq!(periods[2].1["meets_target"], true);
     assert_eq!(periods[3].1["class"], Value::Null, "nothing in 2025");
 
+    // A later reading with no class (temperature) does not make a new "latest sample": the detail and
+    // the section list agree on which sample is latest.
+    app.post_readings(Some(&token), json!([r("temp", "2026-10-25T09:00:00+08:00", 18.5)])).await;
+    let (_, detail) = app.get(&format!("/api/v1/sections/{code}")).await;
+    assert_eq!(detail["latest"]["sampled_at"], "2026-10-20T09:00:00+08:00");
+    let list = app.sections().await;
+    assert_eq!(list["sections"][0]["latest"]["sampled_at"], detail["latest"]["sampled_at"]);
+
     let (status, body) = app.get("/api/v1/sections/NO-SUCH").await;
     assert_eq!((status, body["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
 }
