@@ -180,18 +180,8 @@ mod tests {
 // analyze discharge: one wastewater sample against GB 8978 / GB 18918 and permit limits
 // ---------------------------------------------------------------------------------------------------
 
-use models::domain::discharge::{
-    self, Bound, Conditions, DischargeItem, Gb8978Scope, Limit, LimitSource, Standard, Verdict,
-};
-
-/// What to judge against.
-#[derive(Debug, Clone)]
-pub struct DischargeOptions {
-    pub standard: Standard,
-    pub conditions: Conditions,
-    /// Permit limits by item (a maximum, in the item's unit).
-    pub permits: Vec<(DischargeItem, f64)>,
-}
+use models::domain::Code;
+use models::domain::discharge::{Bound, DischargeItem, LimitSource, SampleItem, SampleOptions, Verdict, judge_sample};
 
 #[derive(Debug, Serialize)]
 pub struct DischargeResult {
@@ -233,21 +223,10 @@ fn bound_text(b: Bound) -> String {
     }
 }
 
-/// Parses `item=limit` for `--permit`.
-pub fn parse_permit(s: &str) -> Result<(DischargeItem, f64), String> {
-    let (item, limit) = s.split_once('=').ok_or_else(|| format!("'{s}' is not ITEM=LIMIT, e.g. cod=80"))?;
-    let item = DischargeItem::parse(item.trim()).ok_or_else(|| format!("unknown discharge item '{}'", item.trim()))?;
-    let limit: f64 = limit.trim().parse().map_err(|_| format!("permit limit '{}' is not a number", limit.trim()))?;
-    if !(limit.is_finite() && limit > 0.0) {
-        return Err(format!("permit limit for {} must be a positive number", item.key()));
-    }
-    Ok((item, limit))
-}
-
-/// Reads `parameter,value` CSV of a wastewater sample and judges each item.
-pub fn judge_discharge(input: impl Read, options: &DischargeOptions) -> Result<DischargeResult, ClassifyError> {
+/// Reads `parameter,value` CSV of a wastewater sample and judges it (`models::domain::discharge::judge_sample`).
+pub fn judge_discharge(input: impl Read, options: &SampleOptions) -> Result<DischargeResult, ClassifyError> {
     let mut seen: HashMap<DischargeItem, u64> = HashMap::new();
-    let mut items = Vec::new();
+    let mut sample = Vec::new();
     for (line, name, text) in rows(input)? {
         let (name, text) = (name.as_str(), text.as_str());
         let item = DischargeItem::parse(name).ok_or_else(|| at(line, format!("unknown discharge item '{name}'")))?;
@@ -266,75 +245,53 @@ pub fn judge_discharge(input: impl Read, options: &DischargeOptions) -> Result<D
         if value < 0.0 || (below && value == 0.0) {
             return Err(at(line, format!("value of {} cannot be {value}", item.key())));
         }
-
-        let mut limits: Vec<Limit> =
-            discharge::standard_limit(options.standard, &item, &options.conditions).into_iter().collect();
-        limits.extend(options.permits.iter().filter(|(i, _)| *i == item).map(|(_, l)| Limit::permit(Bound::Max(*l))));
-        let judgement = discharge::judge(value, below, below.then_some(value), &limits);
-        let (verdict, multiple, reason) = match judgement.as_ref().map(|j| &j.verdict) {
-            None => ("no_limit", None, None),
-            Some(Verdict::Compliant) => ("compliant", None, None),
-            Some(Verdict::Exceeded { multiple }) => {
-                ("exceeded", multiple.is_finite().then(|| round_half_even(*multiple, 2)), None)
-            }
-            Some(Verdict::Undecidable { reason_zh, .. }) => ("undecidable", None, Some(reason_zh.clone())),
-        };
-        items.push(DischargeItemView {
-            parameter: item,
-            name: item.name_zh(),
-            unit: item.unit(),
-            value,
-            below_detection: below,
-            verdict,
-            limit: judgement.as_ref().map(|j| bound_text(j.governing.bound)),
-            limit_source: judgement.as_ref().map(|j| match j.governing.source {
-                LimitSource::Permit => "permit".to_string(),
-                LimitSource::Standard(s) => s.as_str(),
-            }),
-            multiple,
-            reason,
-        });
+        sample.push(SampleItem { item, value, below_detection: below, detection_limit: below.then_some(value) });
     }
-    let of = |v: &str| items.iter().filter(|i| i.verdict == v).map(|i| i.parameter).collect::<Vec<_>>();
-    let (exceeded, undecidable) = (of("exceeded"), of("undecidable"));
+    let judged = judge_sample(&sample, options);
+    let items = judged
+        .items
+        .iter()
+        .map(|ij| {
+            let m = ij.measured;
+            let governing = ij.governing();
+            DischargeItemView {
+                parameter: m.item,
+                name: m.item.name_zh(),
+                unit: m.item.unit(),
+                value: m.value,
+                below_detection: m.below_detection,
+                verdict: ij.kind().map_or("no_limit", Code::as_str),
+                limit: governing.map(|g| bound_text(g.bound)),
+                limit_source: governing.map(|g| match g.source {
+                    LimitSource::Permit => "permit".to_string(),
+                    LimitSource::Standard(s) => s.as_str(),
+                }),
+                multiple: ij.multiple,
+                reason: match ij.judgement.as_ref().map(|j| &j.verdict) {
+                    Some(Verdict::Undecidable { reason_zh, .. }) => Some(reason_zh.clone()),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
     Ok(DischargeResult {
         standard: options.standard.as_str(),
         standard_name: options.standard.name_zh(),
-        compliant: exceeded.is_empty() && undecidable.is_empty(),
-        exceeded,
-        undecidable,
+        compliant: judged.compliant,
+        exceeded: judged.exceeded,
+        undecidable: judged.undecidable,
         items,
     })
 }
 
-/// `--standard` if given, else the GB 8978 grade for `--receiving-class`.
-pub fn choose_standard(standard: Option<&str>, receiving: Option<&str>) -> Result<Standard, String> {
-    match (standard, receiving) {
-        (Some(s), _) => {
-            Standard::parse(s).ok_or_else(|| format!("unknown standard '{s}': use gb8978:1|2|3 or gb18918:1A|1B|2|3"))
-        }
-        (None, Some(c)) => {
-            let class = WaterClass::parse(c).ok_or_else(|| format!("'{c}' is not a water class (I … V)"))?;
-            discharge::gb8978_grade_for_receiving(class).map(Standard::Gb8978).map_err(|e| e.to_string())
-        }
-        (None, None) => Err("give --standard (e.g. gb8978:1) or --receiving-class (e.g. III)".into()),
-    }
-}
-
-/// `--scope` for GB 8978 industry rows.
-pub fn parse_scope(s: &str) -> Result<Gb8978Scope, String> {
-    Gb8978Scope::parse(s).ok_or_else(|| {
-        let all: Vec<&str> = Gb8978Scope::ALL.iter().map(|s| s.as_str()).collect();
-        format!("unknown GB 8978 scope '{s}'; scopes are: {}", all.join(", "))
-    })
-}
-
 #[cfg(test)]
-mod discharge_tests {
+mod discharge_view_tests {
+    use models::domain::discharge::{Conditions, Standard, parse_permit};
+
     use super::*;
 
-    fn options(standard: &str, permits: &[&str]) -> DischargeOptions {
-        DischargeOptions {
+    fn options(standard: &str, permits: &[&str]) -> SampleOptions {
+        SampleOptions {
             standard: Standard::parse(standard).expect("standard"),
             conditions: Conditions::default(),
             permits: permits.iter().map(|p| parse_permit(p).expect("permit")).collect(),
@@ -342,36 +299,26 @@ mod discharge_tests {
     }
 
     #[test]
-    fn a_sample_over_gb8978_grade_1_cod_is_exceeded_by_half() {
+    fn the_view_names_verdict_limit_and_source_as_the_command_prints_them() {
         let r = judge_discharge("parameter,value\ncod,150\nph,7.2\nss,<5\n".as_bytes(), &options("gb8978:1", &[]))
             .expect("valid");
-        assert!(!r.compliant);
-        assert_eq!(r.exceeded, vec![DischargeItem::Cod]);
         let cod = &r.items[0];
+        // GB 8978 grade 1 COD is 100 mg/L: 150 exceeds it by (150 − 100) / 100 = 0.5.
         assert_eq!((cod.verdict, cod.limit.as_deref(), cod.multiple), ("exceeded", Some("≤100"), Some(0.5)));
-        assert_eq!(r.items[1].verdict, "compliant");
-        assert_eq!(r.items[2].verdict, "compliant", "a non-detect under the limit complies");
-    }
-
-    #[test]
-    fn a_stricter_permit_governs_and_a_high_detection_limit_is_undecidable() {
+        assert_eq!(cod.limit_source.as_deref(), Some("gb8978:1"));
+        assert_eq!((r.items[1].verdict, r.items[1].limit.as_deref()), ("compliant", Some("6–9")));
         let r = judge_discharge("parameter,value\nw01018,90\nnh3n,<20\n".as_bytes(), &options("gb8978:1", &["cod=80"]))
             .expect("valid");
-        let cod = &r.items[0];
-        assert_eq!(
-            (cod.verdict, cod.limit_source.as_deref(), cod.limit.as_deref()),
-            ("exceeded", Some("permit"), Some("≤80"))
-        );
-        // GB 8978 grade 1 NH3-N is 15 mg/L; "<20" cannot say whether the sample met it.
+        assert_eq!((r.items[0].limit_source.as_deref(), r.items[0].limit.as_deref()), (Some("permit"), Some("≤80")));
         assert_eq!(r.items[1].verdict, "undecidable");
-        assert_eq!(r.undecidable, vec![DischargeItem::Nh3n]);
+        assert!(r.items[1].reason.is_some(), "an undecidable item says why");
     }
 
     #[test]
-    fn the_grade_follows_the_receiving_water() {
-        assert_eq!(choose_standard(None, Some("III")).expect("grade"), Standard::parse("gb8978:1").expect("s"));
-        assert_eq!(choose_standard(None, Some("IV")).expect("grade"), Standard::parse("gb8978:2").expect("s"));
-        assert!(choose_standard(None, Some("II")).is_err(), "no new outfalls into class II waters");
-        assert!(choose_standard(None, None).is_err());
+    fn bad_rows_name_their_line() {
+        let err = |csv: &str| judge_discharge(csv.as_bytes(), &options("gb8978:1", &[])).expect_err("bad").to_string();
+        assert!(err("parameter,value\ncod,1\nxyz,2\n").starts_with("line 3: unknown discharge item 'xyz'"));
+        assert!(err("parameter,value\ncod,1\nw01018,2\n").starts_with("line 3: cod is given twice"));
+        assert!(err("parameter,value\ncod,<0\n").starts_with("line 2: value of cod cannot be 0"));
     }
 }

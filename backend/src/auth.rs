@@ -1,38 +1,32 @@
-//! Who is calling and what they may do. [`authorize`] runs on every route: it finds the route's rule,
-//! authenticates the caller (bearer token, API key or session cookie), checks CSRF for cookie-borne
-//! writes, asks the matrix in `models::domain::authz`, and gives the handler an [`Access`].
+//! Who is calling and what they may do. [`authorize`] runs on every route: it looks the route's rule up in
+//! the [`RuleTable`] (filled where the routes are registered), authenticates the caller (bearer token, API
+//! key or session cookie), checks CSRF for cookie-borne writes, asks the matrix in `models::domain::authz`,
+//! and gives the handler an [`Access`].
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header, request::Parts};
+use axum::http::{HeaderMap, Method, StatusCode, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
+use axum_extra::headers::authorization::Bearer;
+use axum_extra::headers::{Authorization, HeaderMapExt};
 use chrono::Utc;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use models::domain::Role;
-use models::domain::authz::{self, Action, Caller, Grant, Refusal};
+use models::audit::Actor;
+use models::domain::authz::{self, Caller, Grant, Refusal};
 use models::entities::{api_keys, users};
 use models::secret;
 
 use crate::error::ApiError;
+pub use crate::rules::{Rule, RuleTable};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "rc_session";
 pub const LOGIN_CSRF_COOKIE: &str = "rc_login_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// What a route requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
-    /// Anyone (health, sign-in, the API description).
-    Public,
-    /// An API action: 401 without credentials, 403 when the matrix refuses.
-    Api(Action),
-    /// A web page: without a session, a redirect to the sign-in page.
-    Page(Action),
-}
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,12 +47,21 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
-    /// The name audit entries and logs use.
+    /// The name logs use.
     pub fn label(&self) -> String {
         match (&self.user, &self.key) {
             (Some(u), _) => u.username.clone(),
             (_, Some(k)) => format!("key:{}", k.name),
             _ => "anonymous".into(),
+        }
+    }
+
+    /// Who the audit log records as having made a write.
+    pub fn actor(&self) -> Actor {
+        match (&self.user, &self.key) {
+            (Some(u), _) => Actor::user(u.id, &u.username),
+            (_, Some(k)) => Actor::api_key(k.id, &k.name),
+            _ => Actor::system("anonymous"),
         }
     }
 
@@ -90,26 +93,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Access {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
-}
-
-fn user_caller(user: &users::Model) -> Option<Caller> {
-    Some(Caller::User {
-        user_id: user.id,
-        role: Role::parse(&user.role)?,
-        chief_id: user.chief_id,
-        enterprise_id: user.enterprise_id,
-    })
+fn user_caller(user: &users::Model) -> Caller {
+    Caller::User { user_id: user.id, role: user.role, chief_id: user.chief_id, enterprise_id: user.enterprise_id }
 }
 
 /// Finds the caller. Credentials that are presented but wrong (expired, revoked, unknown) are a 401,
 /// never a silent fall back to anonymous.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authenticated, ApiError> {
     let now = Utc::now();
-    if let Some(token) = bearer(headers) {
+    if let Some(Authorization(bearer)) = headers.typed_get::<Authorization<Bearer>>() {
+        let token = bearer.token().trim();
         if token.starts_with(models::api_keys::KEY_PREFIX) {
             let key =
                 models::api_keys::authenticate(&state.db, token, now).await?.ok_or_else(ApiError::unauthorized)?;
@@ -117,15 +110,18 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authe
             return Ok(Authenticated { caller, user: None, key: Some(key), via: Via::ApiKey });
         }
         let user = models::users::find_by_token(&state.db, token, now).await?.ok_or_else(ApiError::unauthorized)?;
-        let caller = user_caller(&user).ok_or_else(ApiError::unauthorized)?;
-        return Ok(Authenticated { caller, user: Some(user), key: None, via: Via::Token(token.to_string()) });
+        return Ok(Authenticated {
+            caller: user_caller(&user),
+            user: Some(user),
+            key: None,
+            via: Via::Token(token.into()),
+        });
     }
     let jar = CookieJar::from_headers(headers);
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         let token = cookie.value().to_string();
         let user = models::sessions::find_user(&state.db, &token, now).await?.ok_or_else(ApiError::session_expired)?;
-        let caller = user_caller(&user).ok_or_else(ApiError::unauthorized)?;
-        return Ok(Authenticated { caller, user: Some(user), key: None, via: Via::Session(token) });
+        return Ok(Authenticated { caller: user_caller(&user), user: Some(user), key: None, via: Via::Session(token) });
     }
     Ok(Authenticated { caller: Caller::Anonymous, user: None, key: None, via: Via::Nothing })
 }
@@ -137,9 +133,9 @@ fn is_write(method: &Method) -> bool {
 /// The middleware every route passes through.
 pub async fn authorize(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
-    let Some(rule) = path.as_deref().and_then(|p| crate::routes::rule_for(request.method(), p)) else {
+    let Some(rule) = path.as_deref().and_then(|p| state.rules.rule_for(request.method(), p)) else {
         // A method the route does not have (TRACE, PUT on a GET route): 405, as if the route were absent.
-        if path.as_deref().is_some_and(crate::routes::has_rules) {
+        if path.as_deref().is_some_and(|p| state.rules.has_path(p)) {
             return ApiError::client(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
@@ -190,19 +186,21 @@ pub async fn authorize(State(state): State<AppState>, mut request: Request, next
     }
 }
 
-fn to_login(from: &str) -> Response {
-    let next = if from.starts_with('/') && !from.starts_with("//") { from } else { "/" };
-    Redirect::to(&format!("/login?next={}", utf8_percent(next))).into_response()
+/// Where a sign-in may send the browser afterwards: a path on this site, never another site
+/// (`//evil.example`, `/\evil.example` and absolute URLs become `/`). The one open-redirect guard.
+pub fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
 }
 
-/// Percent-encodes a path for a query parameter (only what a path can contain needs care).
-fn utf8_percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// Characters left as they are in the `next` parameter: what a path is made of.
+const PATH_SAFE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+
+fn to_login(from: &str) -> Response {
+    let next = utf8_percent_encode(local_path(Some(from)), PATH_SAFE);
+    Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
 /// The client's address (for rate limits), when the server was started with connection info.
@@ -210,67 +208,33 @@ pub fn client_ip(parts: &axum::http::Extensions) -> IpAddr {
     parts.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
 }
 
-/// Signs a user in: the per-address rate limit, the lock-out after repeated failures, the password.
-/// Every refusal for a wrong name or password reads the same.
-pub async fn sign_in(state: &AppState, ip: IpAddr, username: &str, password: &str) -> Result<users::Model, ApiError> {
-    if state.login_limiter.check_key(&ip).is_err() {
-        return Err(ApiError::client(
+/// The per-address limit on sign-in attempts, checked before any password is.
+pub fn check_sign_in_rate(state: &AppState, ip: IpAddr) -> Result<(), ApiError> {
+    state.login_limiter.check_key(&ip).map_err(|_| {
+        ApiError::client(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
             "登录尝试过于频繁，请稍后再试",
             "too many sign-in attempts from this address; try again in a minute",
-        ));
-    }
-    let now = Utc::now();
-    let user = models::users::find_by_username(&state.db, username).await?;
-    if let Some(until) = user.as_ref().and_then(|u| models::users::locked_until(u, now)) {
-        return Err(locked(until));
-    }
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password = password.to_string();
-    // argon2 is slow on purpose; keep it off the async workers.
-    let verified = tokio::task::spawn_blocking(move || models::users::verify_password(hash.as_deref(), &password))
-        .await
-        .map_err(anyhow::Error::from)?;
-    let invalid = || {
-        ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "用户名或密码错误",
-            "wrong username or password",
         )
-    };
-    match user {
-        Some(user) if verified && !user.disabled => {
-            models::users::record_successful_login(&state.db, user.id).await?;
-            Ok(user)
-        }
-        Some(user) if !verified => match models::users::record_failed_login(&state.db, &user, now).await? {
-            Some(until) => Err(locked(until)),
-            None => Err(invalid()),
-        },
-        _ => Err(invalid()),
-    }
-}
-
-fn locked(until: chrono::DateTime<Utc>) -> ApiError {
-    let minutes = (until - Utc::now()).num_minutes().max(1);
-    ApiError::client(
-        StatusCode::TOO_MANY_REQUESTS,
-        "account_locked",
-        format!("密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试"),
-        format!("too many wrong passwords: the account is locked for {minutes} more minute(s)"),
-    )
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header;
+
     use super::*;
 
     #[test]
     fn next_paths_are_kept_local() {
         assert_eq!(to_login("/").headers()[header::LOCATION], "/login?next=/");
         assert_eq!(to_login("//evil.example").headers()[header::LOCATION], "/login?next=/");
-        assert_eq!(utf8_percent("/a b?c"), "/a%20b%3Fc");
+        assert_eq!(to_login("/a b?c").headers()[header::LOCATION], "/login?next=/a%20b%3Fc");
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", ""] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(Some("/sections/QYP-03")), "/sections/QYP-03");
+        assert_eq!(local_path(None), "/");
     }
 }

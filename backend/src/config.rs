@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 /// Settings that may hold a password and so may be read from a file instead.
@@ -18,8 +18,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://riverchief.db";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
-    /// `sqlite://riverchief.db` (default) or `postgres://user@host/db`.
-    pub database_url: String,
+    /// `sqlite://riverchief.db` (default) or `postgres://user@host/db`. Secret: it may hold a password.
+    pub database_url: SecretString,
     /// HTTP listen address; port 0 picks a free port.
     pub http_addr: SocketAddr,
     /// lettre SMTP URL; without it email is written to `outbox_dir` as `.eml` files.
@@ -124,7 +124,7 @@ impl Settings {
 
     /// The database URL with any password masked, for logs.
     pub fn database_url_for_logs(&self) -> String {
-        mask_password(&self.database_url)
+        mask_password(self.database_url.expose_secret())
     }
 }
 
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn defaults_are_sqlite_on_localhost_8080_writing_mail_to_outbox() {
         let s = Settings::defaults();
-        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
         assert_eq!(s.http_addr.to_string(), "127.0.0.1:8080");
         assert!(s.smtp_url.is_none());
         assert_eq!(s.outbox_dir, PathBuf::from("outbox"));
@@ -160,10 +160,12 @@ mod tests {
             jail.set_env("RIVERCHIEF_SMTP_URL", "smtp://user:hunter2@mail.example.org:587");
             jail.set_env("RIVERCHIEF_SCHEDULES__DELIVER_NOTICES", "0 */5 * * * *");
             let s = Settings::load(None).map_err(|e| *e)?;
-            assert_eq!(s.database_url, "postgres://u:pw@localhost/rc");
+            assert_eq!(s.database_url.expose_secret(), "postgres://u:pw@localhost/rc");
             assert_eq!(s.token_ttl_hours, 2);
             assert_eq!(s.schedules["deliver_notices"], "0 */5 * * * *");
-            assert!(!format!("{s:?}").contains("hunter2"));
+            let debug = format!("{s:?}");
+            assert!(!debug.contains("hunter2"), "the SMTP password leaks: {debug}");
+            assert!(!debug.contains("pw@"), "the database password leaks: {debug}");
             assert_eq!(s.database_url_for_logs(), "postgres://u:***@localhost/rc");
             Ok(())
         });
@@ -177,7 +179,6 @@ mod tests {
             jail.create_file("smtp.secret", "smtp://mailer:s3cret@mail.example.org:587\n")?;
             jail.set_env("RIVERCHIEF_SMTP_URL_FILE", "smtp.secret");
             let s = Settings::load(None).map_err(|e| *e)?;
-            use secrecy::ExposeSecret;
             assert_eq!(
                 s.smtp_url.as_ref().map(|u| u.expose_secret().to_string()).as_deref(),
                 Some("smtp://mailer:s3cret@mail.example.org:587")

@@ -6,7 +6,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use models::api_keys::KeyError;
+use models::auth::SignInError;
 use models::domain::Problem;
+use models::readings::{ItemProblem, SubmitError};
+use models::users::UserError;
 
 /// One bad item of a request, e.g. one reading of a batch.
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -21,8 +25,33 @@ pub struct Detail {
 }
 
 impl Detail {
-    pub fn from_problem(index: Option<usize>, p: Problem) -> Self {
-        Self { index, field: p.field.into(), code: p.code.into(), message: p.zh, message_en: p.en }
+    /// The one way to build a detail: field, code and the message in both languages.
+    pub fn new(field: &str, code: &str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
+        Self {
+            index: None,
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+            message_en: message_en.into(),
+        }
+    }
+
+    /// The same detail, about item `index` of the request's list.
+    pub fn at(mut self, index: usize) -> Self {
+        self.index = Some(index);
+        self
+    }
+}
+
+impl From<Problem> for Detail {
+    fn from(p: Problem) -> Self {
+        Self::new(p.field, p.code, p.zh, p.en)
+    }
+}
+
+impl From<ItemProblem> for Detail {
+    fn from(p: ItemProblem) -> Self {
+        Detail::from(p.problem).at(p.index)
     }
 }
 
@@ -85,11 +114,109 @@ impl ApiError {
     pub fn not_found(what_zh: &str, what_en: &str) -> Self {
         Self::client(StatusCode::NOT_FOUND, "not_found", format!("未找到{what_zh}"), format!("{what_en} not found"))
     }
+
+    /// 422 for a query string that names every bad parameter.
+    pub fn invalid_query(details: Vec<Detail>) -> Self {
+        Self::invalid("invalid_query", "查询参数有误", "invalid query parameters", details)
+    }
 }
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::Internal(anyhow::Error::new(e))
+    }
+}
+
+fn details(problems: Vec<Problem>) -> Vec<Detail> {
+    problems.into_iter().map(Detail::from).collect()
+}
+
+impl From<UserError> for ApiError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::UsernameTaken(name) => Self::client(
+                StatusCode::CONFLICT,
+                "username_taken",
+                format!("用户名“{}”已被使用", models::domain::quote(&name)),
+                format!("username '{}' is taken", models::domain::quote(&name)),
+            ),
+            UserError::Invalid(problems) => {
+                Self::invalid("invalid_user", "账号信息有误", "invalid account", details(problems))
+            }
+            UserError::NotFound(name) => Self::not_found(
+                &format!("用户“{}”", models::domain::quote(&name)),
+                &format!("user '{}'", models::domain::quote(&name)),
+            ),
+            UserError::CannotDisableSelf => Self::client(
+                StatusCode::CONFLICT,
+                "cannot_disable_self",
+                "不能停用当前登录的账号",
+                "an administrator cannot disable their own account",
+            ),
+            e @ (UserError::Hash(_) | UserError::Db(_)) => Self::Internal(e.into()),
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::Invalid(problems) => {
+                Self::invalid("invalid_api_key", "接口密钥参数有误", "invalid API key request", details(problems))
+            }
+            KeyError::NotFound(id) => Self::not_found(&format!("接口密钥 {id}"), &format!("API key {id}")),
+            e @ KeyError::Db(_) => Self::Internal(e.into()),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::InvalidCredentials => Self::client(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "用户名或密码错误",
+                "wrong username or password",
+            ),
+            SignInError::Locked(until) => {
+                let minutes = (until - chrono::Utc::now()).num_minutes().max(1);
+                Self::client(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "account_locked",
+                    format!("密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试"),
+                    format!("too many wrong passwords: the account is locked for {minutes} more minute(s)"),
+                )
+            }
+            e @ (SignInError::Verify(_) | SignInError::Db(_)) => Self::Internal(e.into()),
+        }
+    }
+}
+
+/// 422 naming every bad reading of a batch: how many, and each problem at its position.
+pub fn invalid_readings(details: Vec<Detail>) -> ApiError {
+    let n = details.iter().filter_map(|d| d.index).collect::<std::collections::BTreeSet<_>>().len();
+    ApiError::invalid(
+        "invalid_readings",
+        &format!("{n} 条监测数据有误，整批未保存"),
+        &format!("{n} reading(s) are invalid; nothing in the batch was stored"),
+        details,
+    )
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Invalid(problems) => invalid_readings(problems.into_iter().map(Detail::from).collect()),
+            SubmitError::NotAllowed(problems) => Self::Client {
+                status: StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: "该密钥只能提交其所属断面的数据，整批未保存".into(),
+                message_en: "this key may submit readings for its own section only; nothing was stored".into(),
+                details: problems.into_iter().map(Detail::from).collect(),
+            },
+            e @ SubmitError::Db(_) => Self::Internal(e.into()),
+        }
     }
 }
 

@@ -1,12 +1,13 @@
-//! A JSON extractor whose rejections use the API's error shape: 400 for malformed JSON, 415 for a missing
-//! content type, 422 for JSON of the wrong shape.
+//! Extractors whose rejections use the API's error shape, so that every error is ours: JSON (400 for
+//! malformed JSON, 415 for another content type, 422 for JSON of the wrong shape), forms, query strings and
+//! paths.
 
-use axum::extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request, rejection::FormRejection, rejection::JsonRejection};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Detail};
 
 pub struct Json<T>(pub T);
 
@@ -57,6 +58,35 @@ where
     }
 }
 
+/// A form extractor (`application/x-www-form-urlencoded`) whose rejections use the API's error shape.
+pub struct Form<T>(pub T);
+
+impl<S, T> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(Form(value)),
+            Err(FormRejection::InvalidFormContentType(_)) => Err(ApiError::client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求头 Content-Type 应为 application/x-www-form-urlencoded",
+                "Content-Type must be application/x-www-form-urlencoded",
+            )),
+            Err(rejection) => Err(ApiError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_form",
+                format!("表单字段有误：{}", rejection.body_text()),
+                format!("the form's fields are wrong: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
 /// A query-string extractor whose rejection uses the API's error shape (422 naming the problem).
 pub struct Query<T>(pub T);
 
@@ -96,5 +126,19 @@ where
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(_) => Err(ApiError::not_found("该资源", "no such resource")),
         }
+    }
+}
+
+/// A list's `limit` query parameter: `default` when absent, refused outside 1..=`max`.
+pub fn limit(given: Option<u64>, default: u64, max: u64) -> Result<u64, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::invalid_query(vec![Detail::new(
+            "limit",
+            "out_of_range",
+            format!("limit 须在 1–{max} 之间，收到 {n}"),
+            format!("limit must be 1–{max}, got {n}"),
+        )])),
     }
 }

@@ -1,15 +1,13 @@
 //! Everything riverchief shows the outside world: the HTTP API, the command line, and start-up.
 
-pub mod accounts;
-pub mod admin;
 pub mod analyze;
-pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod routes;
+pub mod rules;
 pub mod startup;
 pub mod state;
 pub mod views;

@@ -11,13 +11,14 @@ use tokio::net::TcpListener;
 use tracing::info;
 
 use jobs::{JobContext, Mailer};
+use secrecy::ExposeSecret;
 
 use crate::Settings;
 use crate::state::AppState;
 
 /// Opens the database named in `settings` and applies pending migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    models::db::open(&settings.database_url)
+    models::db::open(settings.database_url.expose_secret())
         .await
         .with_context(|| format!("opening and migrating {}", settings.database_url_for_logs()))
 }
@@ -56,6 +57,7 @@ impl Application {
                     .unwrap_or(std::num::NonZeroU32::MIN),
             ))),
             settings: Arc::new(settings),
+            rules: Arc::default(),
         };
         Ok(Application { listener, addr, state, jobs })
     }

@@ -7,6 +7,8 @@ use chrono::TimeDelta;
 use governor::DefaultKeyedRateLimiter;
 use sea_orm::DatabaseConnection;
 
+use crate::rules::RuleTable;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -14,4 +16,6 @@ pub struct AppState {
     pub settings: Arc<crate::Settings>,
     /// Sign-in attempts per client address.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Every route's access rule, filled by `routes::router`.
+    pub rules: Arc<RuleTable>,
 }

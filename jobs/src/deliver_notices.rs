@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
+use models::domain::Code;
 use models::entities::notices::Model as Notice;
 use models::notices::{self, Channel};
 
@@ -52,21 +53,23 @@ async fn deliver(ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<Report>
 }
 
 async fn deliver_one(ctx: &JobContext, notice: &Notice, report: &mut Report) -> anyhow::Result<()> {
-    let outcome = match Channel::parse(&notice.channel) {
-        Some(Channel::Email) => {
+    let outcome = match notice.channel {
+        Channel::Email => {
             let email = Email {
                 to: notice.recipient.clone(),
                 subject: notice.subject.clone(),
                 body: notice.body.clone(),
                 html: notice.body_html.clone(),
+                message_id: message_id(notice),
             };
             let stem = format!("{}-notice-{}", notice.created_at.format("%Y%m%dT%H%M%SZ"), notice.id);
             ctx.mailer.send(&email, &stem).await
         }
         // SMS delivery arrives with the notices-and-escalation work; until then it is an error to queue one.
-        Some(Channel::Sms) | None => {
-            Err(crate::mail::MailError::Permanent(format!("channel '{}' cannot be delivered", notice.channel)))
-        }
+        Channel::Sms => Err(crate::mail::MailError::Permanent(format!(
+            "channel '{}' cannot be delivered yet",
+            notice.channel.as_str()
+        ))),
     };
     let now = Utc::now();
     match outcome {
@@ -81,8 +84,14 @@ async fn deliver_one(ctx: &JobContext, notice: &Notice, report: &mut Report) -> 
                 notices::mark_attempt_failed(&ctx.db, notice, &error.to_string(), error.is_permanent(), now).await?;
             warn!(notice = notice.id, attempts = notice.attempts, retry, %error, "notice not delivered");
             report.count(if retry { "retrying" } else { "failed" });
+            report.failures += 1;
             report.lines.push(format!("notice {} to {} not delivered ({error})", notice.id, notice.recipient));
         }
     }
     Ok(())
+}
+
+/// A notice's `Message-ID`: its id and creation time, at the installation's reserved domain.
+fn message_id(notice: &Notice) -> String {
+    format!("notice-{}.{}@riverchief.invalid", notice.id, notice.created_at.timestamp())
 }

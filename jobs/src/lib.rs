@@ -30,6 +30,8 @@ pub struct Report {
     pub counts: BTreeMap<&'static str, u64>,
     /// One line per item worth naming.
     pub lines: Vec<String>,
+    /// Items that failed (a notice not delivered, a section not analysed): `jobs run` exits non-zero.
+    pub failures: u64,
 }
 
 impl Report {

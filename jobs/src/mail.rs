@@ -38,6 +38,9 @@ pub struct Email {
     pub body: String,
     /// An HTML alternative (reports with tables).
     pub html: Option<String>,
+    /// The `Message-ID` without its angle brackets, e.g. `notice-17@riverchief.invalid`. Stable for one
+    /// notice, so a resend after a crash is recognisably the same message.
+    pub message_id: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,7 +180,11 @@ fn build(
         }
         .unwrap_or_else(|| Body::new(text.to_string()))
     };
-    let builder = Message::builder().from(from.clone()).to(to).subject(email.subject.clone());
+    let builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject.clone())
+        .message_id(Some(format!("<{}>", email.message_id)));
     let message = match &email.html {
         None => builder.header(ContentType::TEXT_PLAIN).body(body(&email.body)),
         Some(html) => builder.multipart(

@@ -41,6 +41,28 @@ pub fn tick_of(fired_at: DateTime<Utc>) -> DateTime<Utc> {
     fired_at.duration_round(TimeDelta::minutes(1)).unwrap_or(fired_at)
 }
 
+/// What a schedule's firing does: runs `job` for the tick `fired_at` belongs to, once across replicas, and
+/// logs the outcome. The scheduler calls this; tests call it with a chosen time instead of waiting.
+pub async fn fire(job: &dyn Job, ctx: &JobContext, instance: &str, fired_at: DateTime<Utc>) -> Option<Report> {
+    match run_leased(job, ctx, tick_of(fired_at), fired_at, instance).await {
+        Ok(Some(report)) => {
+            info!(job = job.name(), summary = %report.summary(), "job ran");
+            Some(report)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            error!(job = job.name(), error = format!("{e:#}"), "job failed");
+            None
+        }
+    }
+}
+
+/// The cron expression a job runs on: the configured override, else its default; `None` when disabled.
+pub fn schedule_of<'a>(job: &'a dyn Job, schedules: &'a HashMap<String, String>) -> Option<&'a str> {
+    let expr = schedules.get(job.name()).map(String::as_str).unwrap_or(job.default_schedule()).trim();
+    (!expr.is_empty() && expr != "off").then_some(expr)
+}
+
 /// Starts the scheduler with every job in the registry. `schedules` overrides default cron expressions
 /// by job name; an empty expression (or `off`) disables a job.
 pub async fn start(
@@ -52,22 +74,16 @@ pub async fn start(
     let instance: Arc<str> = instance.into();
     for job in crate::registry() {
         let name = job.name();
-        let expr = schedules.get(name).map(String::as_str).unwrap_or(job.default_schedule()).trim().to_string();
-        if expr.is_empty() || expr == "off" {
+        let Some(expr) = schedule_of(job.as_ref(), schedules).map(str::to_string) else {
             info!(job = name, "job disabled by configuration");
             continue;
-        }
+        };
         let job: Arc<dyn Job> = Arc::from(job);
         let (ctx, instance) = (ctx.clone(), instance.clone());
         let cron = CronJob::new_async_tz(expr.as_str(), chrono_tz::Asia::Shanghai, move |_id, _scheduler| {
             let (job, ctx, instance) = (job.clone(), ctx.clone(), instance.clone());
             Box::pin(async move {
-                let now = Utc::now();
-                match run_leased(job.as_ref(), &ctx, tick_of(now), now, &instance).await {
-                    Ok(Some(report)) => info!(job = job.name(), summary = %report.summary(), "job ran"),
-                    Ok(None) => {}
-                    Err(e) => error!(job = job.name(), error = format!("{e:#}"), "job failed"),
-                }
+                fire(job.as_ref(), &ctx, &instance, Utc::now()).await;
             })
         })
         .with_context(|| format!("schedule '{expr}' for job {name} is not a six-field cron expression"))?;
@@ -81,6 +97,20 @@ pub async fn start(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_job_has_a_six_field_schedule_the_scheduler_accepts() {
+        let defaults = HashMap::new();
+        for job in crate::registry() {
+            let expr = schedule_of(job.as_ref(), &defaults).expect("on by default");
+            assert_eq!(expr.split_whitespace().count(), 6, "{}: seconds first", job.name());
+            let cron = CronJob::new_async_tz(expr, chrono_tz::Asia::Shanghai, |_, _| Box::pin(async {}));
+            assert!(cron.is_ok(), "{}: '{expr}' is refused", job.name());
+        }
+        let off = HashMap::from([("deliver_notices".to_string(), "off".to_string())]);
+        let deliver = crate::find("deliver_notices").expect("job");
+        assert_eq!(schedule_of(deliver.as_ref(), &off), None);
+    }
 
     #[test]
     fn firings_a_few_seconds_apart_share_a_tick() {

@@ -9,14 +9,14 @@ use sea_orm::{
 };
 
 use crate::chiefs;
-use crate::domain::ChiefLevel;
-use crate::domain::gb3838::{Direction, Parameter, WaterClass};
+use crate::domain::alert::{
+    AlertEventKind, AlertKind, AlertStatus, ChainMember, Decision, JudgedReading, LiveAlert, decide, recipient,
+};
+use crate::domain::gb3838::WaterClass;
 use crate::domain::notice_text::Exceedance;
-use crate::entities::{alert_events, alerts, readings};
+use crate::entities::{alert_events, alerts};
 use crate::notices::{self, Channel, NewNotice};
 use crate::sections::SectionContext;
-
-pub const KIND_EXCEEDANCE: &str = "exceedance";
 
 /// What a reading did to the alerts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,79 +28,97 @@ pub struct AlertOutcome {
     pub notice_queued: bool,
 }
 
-/// How bad a value is within its class, larger is worse: lets `worst_value` track the worst reading.
-fn badness(parameter: Parameter, value: f64) -> f64 {
-    match parameter.info().direction {
-        Direction::LowerBound => -value,
-        Direction::Range { low, high } => (low - value).max(value - high),
-        _ => value,
+/// The live exceedance alert of a section and parameter, if any.
+async fn find_live(
+    db: &impl ConnectionTrait,
+    section_id: i32,
+    reading: &JudgedReading,
+) -> Result<Option<alerts::Model>, DbErr> {
+    alerts::Entity::find()
+        .filter(alerts::Column::SectionId.eq(section_id))
+        .filter(alerts::Column::Parameter.eq(reading.parameter))
+        .filter(alerts::Column::Kind.eq(AlertKind::Exceedance))
+        .filter(alerts::Column::Status.ne(AlertStatus::Closed))
+        .one(db)
+        .await
+}
+
+/// Carries out what [`decide`] says about a stored, judged reading: updates the live alert, or opens one and
+/// queues a notice to the lowest chief who can be told. Call inside the transaction that stored the reading.
+pub async fn record_reading(
+    db: &impl ConnectionTrait,
+    ctx: &SectionContext,
+    reading_id: i64,
+    reading: &JudgedReading,
+    now: DateTime<Utc>,
+) -> Result<Option<AlertOutcome>, DbErr> {
+    // Most readings meet their target: decide before looking anything up.
+    if decide(None, reading) == Decision::Leave {
+        return Ok(None);
+    }
+    let stored = find_live(db, ctx.section.id, reading).await?;
+    let live = stored.as_ref().map(|a| LiveAlert {
+        last_sampled_at: a.last_sampled_at,
+        worst_value: a.worst_value,
+        worst_class: a.worst_class,
+    });
+    let detail = format!(
+        "{} {} → {}",
+        reading.parameter.key(),
+        reading.value,
+        reading.class.map_or("-".into(), |c| c.to_string())
+    );
+    match (decide(live.as_ref(), reading), stored) {
+        (Decision::Leave, _) => Ok(None),
+        (Decision::Update { class, newer, worse }, Some(alert)) => {
+            let alert_id = alert.id;
+            let count = alert.reading_count + 1;
+            let mut active = alert.into_active_model();
+            active.reading_count = Set(count);
+            active.updated_at = Set(now);
+            if newer {
+                active.last_reading_id = Set(Some(reading_id));
+                active.last_sampled_at = Set(reading.sampled_at);
+                active.last_value = Set(reading.value);
+                active.last_class = Set(class);
+            }
+            if worse {
+                active.worst_value = Set(reading.value);
+                active.worst_class = Set(class);
+            }
+            active.update(db).await?;
+            record_event(db, alert_id, AlertEventKind::Updated, Some(reading_id), detail, now).await?;
+            Ok(Some(AlertOutcome { alert_id, opened: false, notice_queued: false }))
+        }
+        (Decision::Open { class }, _) | (Decision::Update { class, .. }, None) => {
+            open(db, ctx, reading_id, reading, class, detail, now).await.map(Some)
+        }
     }
 }
 
-/// Records a reading worse than its section's target: updates the live alert, or opens one and queues a
-/// notice. Call inside the transaction that stored the reading.
-pub async fn record_exceedance(
+async fn open(
     db: &impl ConnectionTrait,
     ctx: &SectionContext,
-    reading: &readings::Model,
-    parameter: Parameter,
+    reading_id: i64,
+    reading: &JudgedReading,
     class: WaterClass,
+    detail: String,
     now: DateTime<Utc>,
 ) -> Result<AlertOutcome, DbErr> {
-    let live = alerts::Entity::find()
-        .filter(alerts::Column::SectionId.eq(ctx.section.id))
-        .filter(alerts::Column::Parameter.eq(parameter.key()))
-        .filter(alerts::Column::Kind.eq(KIND_EXCEEDANCE))
-        .filter(alerts::Column::Status.ne("closed"))
-        .one(db)
-        .await?;
-
-    if let Some(alert) = live {
-        let alert_id = alert.id;
-        let worse = (class.rank(), badness(parameter, reading.value))
-            > (alert.worst_class, badness(parameter, alert.worst_value));
-        let newer = reading.sampled_at >= alert.last_sampled_at;
-        let count = alert.reading_count + 1;
-        let mut active = alert.into_active_model();
-        active.reading_count = Set(count);
-        active.updated_at = Set(now);
-        if newer {
-            active.last_reading_id = Set(Some(reading.id));
-            active.last_sampled_at = Set(reading.sampled_at);
-            active.last_value = Set(reading.value);
-            active.last_class = Set(class.rank());
-        }
-        if worse {
-            active.worst_value = Set(reading.value);
-            active.worst_class = Set(class.rank());
-        }
-        active.update(db).await?;
-        record_event(
-            db,
-            alert_id,
-            "updated",
-            Some(reading.id),
-            format!("{} {} → {class}", parameter.key(), reading.value),
-            now,
-        )
-        .await?;
-        return Ok(AlertOutcome { alert_id, opened: false, notice_queued: false });
-    }
-
     let alert = alerts::ActiveModel {
         section_id: Set(ctx.section.id),
-        parameter: Set(parameter.key().into()),
-        kind: Set(KIND_EXCEEDANCE.into()),
-        status: Set("open".into()),
+        parameter: Set(reading.parameter),
+        kind: Set(AlertKind::Exceedance),
+        status: Set(AlertStatus::Open),
         escalation_level: Set(0),
-        target_class: Set(ctx.section.target_class),
-        first_reading_id: Set(Some(reading.id)),
-        last_reading_id: Set(Some(reading.id)),
+        target_class: Set(reading.target),
+        first_reading_id: Set(Some(reading_id)),
+        last_reading_id: Set(Some(reading_id)),
         last_sampled_at: Set(reading.sampled_at),
         last_value: Set(reading.value),
-        last_class: Set(class.rank()),
+        last_class: Set(class),
         worst_value: Set(reading.value),
-        worst_class: Set(class.rank()),
+        worst_class: Set(class),
         reading_count: Set(1),
         opened_at: Set(now),
         updated_at: Set(now),
@@ -108,42 +126,29 @@ pub async fn record_exceedance(
     }
     .insert(db)
     .await?;
-    record_event(
-        db,
-        alert.id,
-        "opened",
-        Some(reading.id),
-        format!("{} {} → {class}", parameter.key(), reading.value),
-        now,
-    )
-    .await?;
+    record_event(db, alert.id, AlertEventKind::Opened, Some(reading_id), detail, now).await?;
 
     let chain = chiefs::chain_for_section(db, &ctx.section).await?;
-    let Some(chief) = chain.iter().find(|c| c.email.as_deref().is_some_and(|e| !e.trim().is_empty())) else {
-        record_event(
-            db,
-            alert.id,
-            "no_recipient",
-            None,
-            "断面河长链上没有可用邮箱 / no chief with an email".into(),
-            now,
-        )
-        .await?;
+    let members: Vec<ChainMember> =
+        chain.iter().map(|c| ChainMember { chief_id: c.id, level: c.level, email: c.email.clone() }).collect();
+    let Some(chief) = recipient(&members).and_then(|m| chain.iter().find(|c| c.id == m.chief_id)) else {
+        let why = "断面河长链上没有可用邮箱 / no chief with an email".to_string();
+        record_event(db, alert.id, AlertEventKind::NoRecipient, None, why, now).await?;
         return Ok(AlertOutcome { alert_id: alert.id, opened: true, notice_queued: false });
     };
     let text = Exceedance {
         alert_id: alert.id,
         chief_name: &chief.name,
-        chief_level: ChiefLevel::parse(&chief.level),
+        chief_level: Some(chief.level),
         section_code: &ctx.section.code,
         section_name: &ctx.section.name,
         water_body_name: &ctx.water_body.name,
         water_body_kind: ctx.kind(),
-        parameter,
+        parameter: reading.parameter,
         value: reading.value,
         below_detection: reading.below_detection,
         class,
-        target: ctx.target(),
+        target: reading.target,
         sampled_at: reading.sampled_at,
     }
     .render();
@@ -166,14 +171,14 @@ pub async fn record_exceedance(
         Some(n) => format!("notice {} → chief {}", n.id, chief.id),
         None => format!("notice to chief {} already queued", chief.id),
     };
-    record_event(db, alert.id, "notice_queued", None, detail, now).await?;
+    record_event(db, alert.id, AlertEventKind::NoticeQueued, None, detail, now).await?;
     Ok(AlertOutcome { alert_id: alert.id, opened: true, notice_queued: true })
 }
 
 async fn record_event(
     db: &impl ConnectionTrait,
     alert_id: i32,
-    kind: &str,
+    kind: AlertEventKind,
     reading_id: Option<i64>,
     detail: String,
     now: DateTime<Utc>,
@@ -181,7 +186,7 @@ async fn record_event(
     alert_events::ActiveModel {
         alert_id: Set(alert_id),
         at: Set(now),
-        kind: Set(kind.into()),
+        kind: Set(kind),
         reading_id: Set(reading_id),
         user_id: Set(None),
         detail: Set(Some(detail)),
@@ -214,25 +219,28 @@ pub async fn list(
         query = query.filter(alerts::Column::SectionId.is_in(ids.iter().copied()));
     }
     if !include_closed {
-        query = query.filter(alerts::Column::Status.ne("closed"));
+        query = query.filter(alerts::Column::Status.ne(AlertStatus::Closed));
     }
-    let rows = query.find_also_related(s::Entity).all(db).await?;
-    let bodies: std::collections::HashMap<i32, water_bodies::Model> =
-        water_bodies::Entity::find().all(db).await?.into_iter().map(|w| (w.id, w)).collect();
-    Ok(rows
+    let alerts = query.all(db).await?;
+    let ids: Vec<i32> = alerts.iter().map(|a| a.section_id).collect();
+    let sections = s::Entity::find().filter(s::Column::Id.is_in(ids)).all(db).await?;
+    let sections: std::collections::HashMap<i32, (s::Model, water_bodies::Model)> =
+        crate::sections::with_water_bodies(db, sections).await?.into_iter().map(|p| (p.0.id, p)).collect();
+    alerts
         .into_iter()
-        .filter_map(|(alert, section)| {
-            let section = section?;
-            let water_body = bodies.get(&section.water_body_id).cloned();
-            Some(AlertRow { alert, section, water_body })
+        .map(|alert| match sections.get(&alert.section_id) {
+            Some((section, water_body)) => {
+                Ok(AlertRow { alert, section: section.clone(), water_body: Some(water_body.clone()) })
+            }
+            None => Err(DbErr::RecordNotFound(format!("section {} of alert {}", alert.section_id, alert.id))),
         })
-        .collect())
+        .collect()
 }
 
 /// Alerts not yet closed, most recently updated first.
 pub async fn list_live(db: &impl ConnectionTrait) -> Result<Vec<alerts::Model>, DbErr> {
     alerts::Entity::find()
-        .filter(alerts::Column::Status.ne("closed"))
+        .filter(alerts::Column::Status.ne(AlertStatus::Closed))
         .order_by_desc(alerts::Column::UpdatedAt)
         .all(db)
         .await

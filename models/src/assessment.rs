@@ -6,17 +6,19 @@ use std::collections::{BTreeMap, HashMap};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use crate::domain::ControlLevel;
 use crate::domain::evaluation::{
     self, Comparison, GroupFigures, GroupMember, Rounding, Sample, SectionEvaluation, compare, group_figures,
 };
-use crate::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
+use crate::domain::gb3838::{WaterBodyKind, WaterClass};
 use crate::domain::period::Period;
+use crate::domain::reading::QualityFlag;
+use crate::domain::{Code, RegionLevel};
 use crate::entities::{readings, regions, sections, water_bodies};
 
 /// How sections are grouped into assessed units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Scope {
     /// By street or town (the region a section lies in, or its street/town ancestor).
     Town,
@@ -29,25 +31,6 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "town" => Some(Self::Town),
-            "river" => Some(Self::River),
-            "district" => Some(Self::District),
-            "level" => Some(Self::Level),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Town => "town",
-            Self::River => "river",
-            Self::District => "district",
-            Self::Level => "level",
-        }
-    }
-
     pub fn zh(self) -> &'static str {
         match self {
             Self::Town => "街镇",
@@ -69,11 +52,11 @@ pub struct SectionFacts {
 
 impl SectionFacts {
     pub fn kind(&self) -> WaterBodyKind {
-        WaterBodyKind::parse(&self.water_body.kind).unwrap_or(WaterBodyKind::River)
+        self.water_body.kind
     }
 
     pub fn target(&self) -> WaterClass {
-        WaterClass::from_rank(self.section.target_class).unwrap_or(WaterClass::III)
+        self.section.target_class
     }
 }
 
@@ -125,16 +108,16 @@ pub async fn section_facts(db: &impl ConnectionTrait) -> Result<Vec<SectionFacts
     let rows = sections::Entity::find()
         .filter(sections::Column::Active.eq(true))
         .order_by_asc(sections::Column::Code)
-        .find_also_related(water_bodies::Entity)
         .all(db)
         .await?;
+    let rows = crate::sections::with_water_bodies(db, rows).await?;
     let regions: HashMap<i32, regions::Model> =
         regions::Entity::find().all(db).await?.into_iter().map(|r| (r.id, r)).collect();
     Ok(rows
         .into_iter()
-        .filter_map(|(section, water_body)| {
+        .map(|(section, water_body)| {
             let town = town_of(section.region_id, &regions);
-            Some(SectionFacts { section, water_body: water_body?, town })
+            SectionFacts { section, water_body, town }
         })
         .collect())
 }
@@ -143,11 +126,11 @@ pub async fn section_facts(db: &impl ConnectionTrait) -> Result<Vec<SectionFacts
 fn town_of(region_id: i32, regions: &HashMap<i32, regions::Model>) -> Option<regions::Model> {
     let mut current = regions.get(&region_id)?;
     for _ in 0..8 {
-        if matches!(current.level.as_str(), "street" | "town") {
+        if current.level.is_town() {
             return Some(current.clone());
         }
         match current.parent_id.and_then(|p| regions.get(&p)) {
-            Some(parent) if current.level == "village" => current = parent,
+            Some(parent) if current.level == RegionLevel::Village => current = parent,
             _ => break,
         }
     }
@@ -165,14 +148,13 @@ pub async fn samples(
         .filter(readings::Column::SectionId.is_in(section_ids.iter().copied()))
         .filter(readings::Column::SampledAt.gte(start))
         .filter(readings::Column::SampledAt.lt(end))
-        .filter(readings::Column::QualityFlag.eq("N"))
+        .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
         .all(db)
         .await?;
     let mut by_section: HashMap<i32, Vec<Sample>> = HashMap::new();
     for r in rows {
-        let Some(parameter) = Parameter::parse(&r.parameter) else { continue };
         by_section.entry(r.section_id).or_default().push(Sample {
-            parameter,
+            parameter: r.parameter,
             sampled_at: r.sampled_at,
             value: r.value,
             below_detection: r.below_detection,
@@ -208,13 +190,7 @@ fn unit_of(scope: Scope, f: &SectionFacts) -> (String, String) {
         }
         Scope::River => (f.water_body.code.clone(), f.water_body.name.clone()),
         Scope::District => ("all".into(), "全区".into()),
-        Scope::Level => {
-            let level = ControlLevel::parse(&f.section.control_level);
-            (
-                f.section.control_level.clone(),
-                level.map_or_else(|| f.section.control_level.clone(), |l| l.zh().to_string()),
-            )
-        }
+        Scope::Level => (f.section.control_level.as_str().to_string(), f.section.control_level.zh().to_string()),
     }
 }
 
@@ -308,7 +284,7 @@ pub async fn section_detail(
     // (`sections::list_overview`): a later temperature alone is not a sample to judge.
     let newest = readings::Entity::find()
         .filter(readings::Column::SectionId.eq(facts.section.id))
-        .filter(readings::Column::QualityFlag.eq("N"))
+        .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
         .filter(readings::Column::Class.is_not_null())
         .order_by_desc(readings::Column::SampledAt)
         .one(db)
@@ -317,20 +293,18 @@ pub async fn section_detail(
         Some(r) => {
             let rows = readings::Entity::find()
                 .filter(readings::Column::SectionId.eq(facts.section.id))
-                .filter(readings::Column::QualityFlag.eq("N"))
+                .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
                 .filter(readings::Column::SampledAt.eq(r.sampled_at))
                 .all(db)
                 .await?;
             let samples: Vec<Sample> = rows
                 .iter()
-                .filter_map(|r| {
-                    Some(Sample {
-                        parameter: Parameter::parse(&r.parameter)?,
-                        sampled_at: r.sampled_at,
-                        value: r.value,
-                        below_detection: r.below_detection,
-                        normal: true,
-                    })
+                .map(|r| Sample {
+                    parameter: r.parameter,
+                    sampled_at: r.sampled_at,
+                    value: r.value,
+                    below_detection: r.below_detection,
+                    normal: true,
                 })
                 .collect();
             // A single sample is judged as measured, without period rounding.

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::domain::Code;
 pub use crate::domain::audit::{Actor, ActorKind, BreakKind, Verification};
 use crate::domain::audit::{ChainVerifier, EntryFields, Head, entry_hash};
 use crate::entities::{audit_head, audit_log};
@@ -68,7 +69,7 @@ pub async fn append(db: &impl ConnectionTrait, entry: NewEntry, now: DateTime<Ut
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: Set(id),
         at: Set(at),
-        actor_kind: Set(entry.actor.kind.as_str().into()),
+        actor_kind: Set(entry.actor.kind),
         actor_id: Set(entry.actor.id),
         actor_label: Set(entry.actor.label),
         action: Set(entry.action),
@@ -151,7 +152,7 @@ fn fields(row: &audit_log::Model) -> EntryFields<'_> {
     EntryFields {
         id: row.id,
         at: row.at,
-        actor_kind: &row.actor_kind,
+        actor_kind: row.actor_kind.as_str(),
         actor_id: row.actor_id,
         actor_label: &row.actor_label,
         action: &row.action,
@@ -199,93 +200,16 @@ pub async fn list(db: &impl ConnectionTrait, filter: &AuditFilter) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use chrono::{TimeDelta, TimeZone};
-    use sea_orm::{Database, DatabaseConnection, DbBackend};
+    use sea_orm::{DatabaseConnection, DbBackend};
     use serde_json::json;
 
     use super::*;
     use crate::db;
     use crate::domain::audit::GENESIS;
 
-    /// A migrated database for one test: an SQLite file in a temporary directory, or a PostgreSQL
-    /// database created for the test and dropped afterwards.
-    struct TestDb {
-        db: DatabaseConnection,
-        _pg: Option<PgDatabase>,
-        _dir: Option<tempfile::TempDir>,
-    }
+    use crate::test_db::on_the_backend_under_test;
 
-    impl TestDb {
-        async fn sqlite() -> Self {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let db = db::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("open sqlite");
-            Self { db, _pg: None, _dir: Some(dir) }
-        }
-
-        /// `None` (and the PostgreSQL variant passes silently) when `DATABASE_URL` is not set.
-        async fn postgres() -> Option<Self> {
-            let admin_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-            let name = format!("rc_audit_{}", hex::encode(rand::random::<[u8; 8]>()));
-            let admin = Database::connect(&admin_url).await.expect("DATABASE_URL must reach a PostgreSQL server");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
-            admin.close().await.expect("close admin connection");
-            let (base, query) = admin_url.split_once('?').map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
-            let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
-            let url = match query {
-                Some(q) => format!("{prefix}/{name}?{q}"),
-                None => format!("{prefix}/{name}"),
-            };
-            // Owned before opening, so the database is dropped even if migrating panics.
-            let pg = PgDatabase { admin_url, name };
-            let db = db::open(&url).await.expect("open postgres");
-            Some(Self { db, _pg: Some(pg), _dir: None })
-        }
-    }
-
-    /// A PostgreSQL database made for one test, dropped with it.
-    struct PgDatabase {
-        admin_url: String,
-        name: String,
-    }
-
-    impl Drop for PgDatabase {
-        fn drop(&mut self) {
-            let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-            // Drop runs inside the test's runtime: talk to the server from a thread with its own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                rt.block_on(async {
-                    if let Ok(admin) = Database::connect(&admin_url).await {
-                        let _ =
-                            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
-                        let _ = admin.close().await;
-                    }
-                });
-            })
-            .join();
-        }
-    }
-
-    /// Each scenario runs on SQLite, and on PostgreSQL too when `DATABASE_URL` is set.
-    macro_rules! on_both_backends {
-        ($($scenario:ident),* $(,)?) => {$(
-            mod $scenario {
-                #[tokio::test]
-                async fn sqlite() {
-                    let t = super::TestDb::sqlite().await;
-                    super::$scenario(&t.db).await;
-                }
-
-                #[tokio::test]
-                async fn postgres() {
-                    if let Some(t) = super::TestDb::postgres().await {
-                        super::$scenario(&t.db).await;
-                    }
-                }
-            }
-        )*};
-    }
-
-    on_both_backends!(
+    on_the_backend_under_test!(
         three_entries_appended_in_one_transaction_verify_as_intact_up_to_the_head,
         a_rolled_back_append_leaves_no_trace_and_no_gap,
         the_database_refuses_to_update_or_delete_entries,

@@ -2,7 +2,6 @@
 
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::domain::ChiefLevel;
 use crate::entities::{chief_assignments, river_chiefs, sections};
 
 /// The active chiefs answerable for `section`, lowest level first (village, town, district, …): those
@@ -27,8 +26,8 @@ pub async fn chain_for_section(
         .filter(river_chiefs::Column::Active.eq(true))
         .all(db)
         .await?;
-    // Unknown levels sort last; ties by id so the order is stable.
-    chiefs.sort_by_key(|c| (ChiefLevel::parse(&c.level).map_or(u8::MAX, |l| l as u8), c.id));
+    // Lowest level first; ties by id so the order is stable.
+    chiefs.sort_by_key(|c| (c.level, c.id));
     Ok(chiefs)
 }
 

@@ -127,6 +127,22 @@ pub async fn find_outfall(
         .await
 }
 
+/// Outfalls named as `CREDIT_CODE/OUTFALL_CODE`, by outfall id.
+pub async fn outfall_paths(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<HashMap<i32, String>, DbErr> {
+    let outfalls = outfalls::Entity::find().filter(outfalls::Column::Id.is_in(ids)).all(db).await?;
+    let owners: HashMap<i32, String> = enterprises::Entity::find()
+        .filter(enterprises::Column::Id.is_in(outfalls.iter().map(|o| o.enterprise_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.credit_code))
+        .collect();
+    Ok(outfalls
+        .into_iter()
+        .map(|o| (o.id, format!("{}/{}", owners.get(&o.enterprise_id).map_or("?", String::as_str), o.code)))
+        .collect())
+}
+
 /// The outfalls of these enterprises with their receiving water bodies (two queries).
 async fn outfalls_of(
     db: &impl ConnectionTrait,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TryInsertResult};
 
+pub use crate::domain::JobRunStatus;
 use crate::entities::job_runs;
 
 /// Claims `(job, tick)` for `instance`. `None` when another run already holds it.
@@ -19,7 +20,7 @@ pub async fn try_lease(
         instance: Set(instance.into()),
         started_at: Set(now),
         finished_at: Set(None),
-        status: Set("running".into()),
+        status: Set(JobRunStatus::Running),
         summary: Set(None),
         ..Default::default()
     })
@@ -42,7 +43,7 @@ pub async fn finish(
 ) -> Result<(), DbErr> {
     job_runs::Entity::update_many()
         .col_expr(job_runs::Column::FinishedAt, now.into())
-        .col_expr(job_runs::Column::Status, if ok { "ok" } else { "failed" }.into())
+        .col_expr(job_runs::Column::Status, if ok { JobRunStatus::Ok } else { JobRunStatus::Failed }.into())
         .col_expr(job_runs::Column::Summary, summary.into())
         .filter(job_runs::Column::Id.eq(id))
         .exec(db)

@@ -6,8 +6,10 @@ pub mod api_keys;
 pub mod app_meta;
 pub mod assessment;
 pub mod audit;
+pub mod auth;
 pub mod chiefs;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod enterprises;
 pub mod entities;
@@ -18,6 +20,9 @@ pub mod registry;
 pub mod secret;
 pub mod sections;
 pub mod sessions;
+mod stored;
+#[cfg(test)]
+mod test_db;
 pub mod users;
 
 pub use migration::Migrator;

@@ -8,35 +8,13 @@ use sea_orm::{
     TryInsertResult,
 };
 
+pub use crate::domain::notice::{Channel, NoticeStatus};
 use crate::entities::notices;
 
 /// Delivery gives up after this many attempts and marks the notice failed.
 pub const MAX_ATTEMPTS: i32 = 8;
 /// A claim older than this is presumed abandoned by a crashed worker and may be claimed again.
 pub const CLAIM_LEASE: TimeDelta = TimeDelta::minutes(10);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Sms => "sms",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "email" => Some(Self::Email),
-            "sms" => Some(Self::Sms),
-            _ => None,
-        }
-    }
-}
 
 pub struct NewNotice {
     pub alert_id: Option<i32>,
@@ -59,11 +37,11 @@ pub async fn enqueue(
     let model = notices::ActiveModel {
         alert_id: Set(n.alert_id),
         chief_id: Set(n.chief_id),
-        channel: Set(n.channel.as_str().into()),
+        channel: Set(n.channel),
         recipient: Set(n.recipient),
         subject: Set(n.subject),
         body: Set(n.body),
-        status: Set("pending".into()),
+        status: Set(NoticeStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_at: Set(None),
@@ -90,22 +68,31 @@ pub async fn claim_due(
 ) -> Result<Vec<notices::Model>, DbErr> {
     let backend = db.get_database_backend();
     let (lock, p) = match backend {
-        DbBackend::Postgres => ("FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3"]),
-        _ => ("", ["?1", "?2", "?3"]),
+        DbBackend::Postgres => ("FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4", "$5"]),
+        _ => ("", ["?1", "?2", "?3", "?4", "?5"]),
     };
     let sql = format!(
-        "UPDATE notices SET status = 'sending', claimed_at = {now}, attempts = attempts + 1 \
+        "UPDATE notices SET status = {sending}, claimed_at = {now}, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM notices \
-                      WHERE (status = 'pending' AND next_attempt_at <= {now}) \
-                         OR (status = 'sending' AND claimed_at < {stale}) \
+                      WHERE (status = {pending} AND next_attempt_at <= {now}) \
+                         OR (status = {sending} AND claimed_at < {stale}) \
                       ORDER BY id LIMIT {limit} {lock}) \
          RETURNING *",
         now = p[0],
         stale = p[1],
         limit = p[2],
+        sending = p[3],
+        pending = p[4],
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let stmt = Statement::from_sql_and_values(backend, sql, [now.into(), (now - CLAIM_LEASE).into(), limit.into()]);
+    let values = [
+        now.into(),
+        (now - CLAIM_LEASE).into(),
+        limit.into(),
+        NoticeStatus::Sending.into(),
+        NoticeStatus::Pending.into(),
+    ];
+    let stmt = Statement::from_sql_and_values(backend, sql, values);
     let mut claimed = notices::Entity::find().from_raw_sql(stmt).all(db).await?;
     claimed.sort_by_key(|n| n.id);
     Ok(claimed)
@@ -114,11 +101,11 @@ pub async fn claim_due(
 /// Records delivery. Only a row this worker still holds (`sending`) becomes `sent`.
 pub async fn mark_sent(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
     notices::Entity::update_many()
-        .col_expr(notices::Column::Status, "sent".into())
+        .col_expr(notices::Column::Status, NoticeStatus::Sent.into())
         .col_expr(notices::Column::SentAt, now.into())
         .col_expr(notices::Column::LastError, Option::<String>::None.into())
         .filter(notices::Column::Id.eq(id))
-        .filter(notices::Column::Status.eq("sending"))
+        .filter(notices::Column::Status.eq(NoticeStatus::Sending))
         .exec(db)
         .await?;
     Ok(())
@@ -141,11 +128,11 @@ pub async fn mark_attempt_failed(
 ) -> Result<bool, DbErr> {
     let retry = !permanent && notice.attempts < MAX_ATTEMPTS;
     notices::Entity::update_many()
-        .col_expr(notices::Column::Status, if retry { "pending" } else { "failed" }.into())
+        .col_expr(notices::Column::Status, if retry { NoticeStatus::Pending } else { NoticeStatus::Failed }.into())
         .col_expr(notices::Column::NextAttemptAt, (now + retry_delay(notice.attempts)).into())
         .col_expr(notices::Column::LastError, error.chars().take(2000).collect::<String>().into())
         .filter(notices::Column::Id.eq(notice.id))
-        .filter(notices::Column::Status.eq("sending"))
+        .filter(notices::Column::Status.eq(NoticeStatus::Sending))
         .exec(db)
         .await?;
     Ok(retry)

@@ -5,20 +5,20 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
 
 use crate::domain::gb3838::{WaterBodyKind, WaterClass};
-use crate::domain::{ChiefLevel, ControlLevel};
+use crate::domain::{ChiefLevel, ControlLevel, RegionLevel};
 use crate::entities::{chief_assignments, enterprises, outfalls, regions, river_chiefs, sections, water_bodies};
 
 pub async fn create_region(
     db: &impl ConnectionTrait,
     code: &str,
     name: &str,
-    level: &str,
+    level: RegionLevel,
     parent_id: Option<i32>,
 ) -> Result<regions::Model, DbErr> {
     regions::ActiveModel {
         code: Set(code.into()),
         name: Set(name.into()),
-        level: Set(level.into()),
+        level: Set(level),
         parent_id: Set(parent_id),
         ..Default::default()
     }
@@ -36,7 +36,7 @@ pub async fn create_water_body(
     water_bodies::ActiveModel {
         code: Set(code.into()),
         name: Set(name.into()),
-        kind: Set(kind.as_str().into()),
+        kind: Set(kind),
         description: Set(description.map(Into::into)),
         ..Default::default()
     }
@@ -70,8 +70,8 @@ pub async fn create_section(
         region_id: Set(s.region_id),
         longitude: Set(s.longitude),
         latitude: Set(s.latitude),
-        control_level: Set(s.control_level.as_str().into()),
-        target_class: Set(s.target_class.rank()),
+        control_level: Set(s.control_level),
+        target_class: Set(s.target_class),
         station_mn: Set(s.station_mn.map(Into::into)),
         active: Set(true),
         created_at: Set(now),
@@ -99,7 +99,7 @@ pub async fn create_chief(
 ) -> Result<river_chiefs::Model, DbErr> {
     river_chiefs::ActiveModel {
         name: Set(c.name.into()),
-        level: Set(c.level.as_str().into()),
+        level: Set(c.level),
         position: Set(c.position.map(Into::into)),
         phone: Set(c.phone.map(Into::into)),
         email: Set(c.email.map(Into::into)),

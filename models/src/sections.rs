@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
+use crate::domain::reading::QualityFlag;
 use crate::entities::{readings, regions, sections, water_bodies};
 
 /// A section with what judging a reading needs to know about it.
@@ -20,35 +21,67 @@ pub struct SectionContext {
 
 impl SectionContext {
     pub fn kind(&self) -> WaterBodyKind {
-        WaterBodyKind::parse(&self.water_body.kind).unwrap_or(WaterBodyKind::River)
+        self.water_body.kind
     }
 
     pub fn target(&self) -> WaterClass {
-        WaterClass::from_rank(self.section.target_class).unwrap_or(WaterClass::III)
+        self.section.target_class
     }
 }
 
-/// The sections with these codes, keyed by code. Codes not found are simply absent.
+/// How a section code given by a caller is matched: surrounding whitespace and ASCII case are ignored,
+/// as for every code (see `domain::Code::parse`).
+pub fn code_key(code: &str) -> String {
+    code.trim().to_ascii_lowercase()
+}
+
+/// The sections with these codes, keyed by [`code_key`]. Codes not found are simply absent.
 pub async fn find_by_codes(
     db: &impl ConnectionTrait,
     codes: impl IntoIterator<Item = &str>,
 ) -> Result<HashMap<String, SectionContext>, DbErr> {
-    let codes: Vec<String> = codes.into_iter().map(str::to_string).collect();
+    let mut keys: Vec<String> = codes.into_iter().map(code_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
     let rows = sections::Entity::find()
-        .filter(sections::Column::Code.is_in(codes))
-        .find_also_related(water_bodies::Entity)
+        .filter(Expr::expr(Func::lower(Expr::col((sections::Entity, sections::Column::Code)))).is_in(keys))
         .all(db)
         .await?;
-    Ok(rows
+    Ok(with_water_bodies(db, rows)
+        .await?
         .into_iter()
-        .filter_map(|(section, water_body)| {
-            Some((section.code.clone(), SectionContext { section, water_body: water_body? }))
-        })
+        .map(|(section, water_body)| (code_key(&section.code), SectionContext { section, water_body }))
         .collect())
 }
 
+/// Pairs each section with its water body, in a second query. A water body that cannot be read is an
+/// error, never a section quietly left out: sea-orm's `find_also_related` reads a related row that fails to
+/// decode as no related row at all.
+pub(crate) async fn with_water_bodies(
+    db: &impl ConnectionTrait,
+    sections: Vec<sections::Model>,
+) -> Result<Vec<(sections::Model, water_bodies::Model)>, DbErr> {
+    let mut ids: Vec<i32> = sections.iter().map(|s| s.water_body_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let bodies: HashMap<i32, water_bodies::Model> = water_bodies::Entity::find()
+        .filter(water_bodies::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
+    sections
+        .into_iter()
+        .map(|s| match bodies.get(&s.water_body_id) {
+            Some(w) => Ok((s, w.clone())),
+            None => Err(DbErr::RecordNotFound(format!("water body {} of section {}", s.water_body_id, s.code))),
+        })
+        .collect()
+}
+
 pub async fn find_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<SectionContext>, DbErr> {
-    Ok(find_by_codes(db, [code]).await?.remove(code))
+    Ok(find_by_codes(db, [code]).await?.remove(&code_key(code)))
 }
 
 /// The class of a section's most recent sample: the worst evaluated item sampled at its latest instant.
@@ -71,29 +104,24 @@ pub struct SectionOverview {
 #[derive(Debug, FromQueryResult)]
 struct LatestRow {
     section_id: i32,
-    parameter: String,
-    class: i16,
+    parameter: Parameter,
+    class: WaterClass,
     sampled_at: DateTime<Utc>,
 }
 
 /// Every section, ordered by code, with its water body, region and latest class.
 pub async fn list_overview(db: &impl ConnectionTrait) -> Result<Vec<SectionOverview>, DbErr> {
-    let rows = sections::Entity::find()
-        .order_by_asc(sections::Column::Code)
-        .find_also_related(water_bodies::Entity)
-        .all(db)
-        .await?;
+    let rows = sections::Entity::find().order_by_asc(sections::Column::Code).all(db).await?;
+    let rows = with_water_bodies(db, rows).await?;
     let regions: HashMap<i32, regions::Model> =
         regions::Entity::find().all(db).await?.into_iter().map(|r| (r.id, r)).collect();
     let mut latest = latest_classified_readings(db).await?;
 
     Ok(rows
         .into_iter()
-        .filter_map(|(section, water_body)| {
-            let water_body = water_body?;
-            let kind = WaterBodyKind::parse(&water_body.kind).unwrap_or(WaterBodyKind::River);
-            let latest = latest.remove(&section.id).and_then(|rows| latest_class(&rows, kind));
-            Some(SectionOverview { region: regions.get(&section.region_id).cloned(), section, water_body, latest })
+        .map(|(section, water_body)| {
+            let latest = latest.remove(&section.id).and_then(|rows| latest_class(&rows, water_body.kind));
+            SectionOverview { region: regions.get(&section.region_id).cloned(), section, water_body, latest }
         })
         .collect())
 }
@@ -107,7 +135,7 @@ async fn latest_classified_readings(db: &impl ConnectionTrait) -> Result<HashMap
         .expr_as(Func::max(Expr::col(R::SampledAt)), "newest")
         .from(readings::Entity)
         .and_where(Expr::col(R::Class).is_not_null())
-        .and_where(Expr::col(R::QualityFlag).eq("N"))
+        .and_where(Expr::col(R::QualityFlag).eq(QualityFlag::Normal))
         .group_by_col(R::SectionId)
         .to_owned();
     let query = Query::select()
@@ -127,7 +155,7 @@ async fn latest_classified_readings(db: &impl ConnectionTrait) -> Result<HashMap
                 .and(Expr::col(("n", "newest")).equals((readings::Entity, R::SampledAt))),
         )
         .and_where(Expr::col((readings::Entity, R::Class)).is_not_null())
-        .and_where(Expr::col((readings::Entity, R::QualityFlag)).eq("N"))
+        .and_where(Expr::col((readings::Entity, R::QualityFlag)).eq(QualityFlag::Normal))
         .to_owned();
     let backend = db.get_database_backend();
     let rows = LatestRow::find_by_statement(backend.build(&query)).all(db).await?;
@@ -139,11 +167,8 @@ async fn latest_classified_readings(db: &impl ConnectionTrait) -> Result<HashMap
 }
 
 fn latest_class(rows: &[LatestRow], kind: WaterBodyKind) -> Option<LatestClass> {
-    let evaluated: Vec<(Parameter, WaterClass)> = rows
-        .iter()
-        .filter_map(|r| Some((Parameter::parse(&r.parameter)?, WaterClass::from_rank(r.class)?)))
-        .filter(|(p, _)| p.is_evaluated(kind))
-        .collect();
+    let evaluated: Vec<(Parameter, WaterClass)> =
+        rows.iter().map(|r| (r.parameter, r.class)).filter(|(p, _)| p.is_evaluated(kind)).collect();
     let class = evaluated.iter().map(|(_, c)| *c).max()?;
     let mut worst_items: Vec<Parameter> = evaluated.iter().filter(|(_, c)| *c == class).map(|(p, _)| *p).collect();
     worst_items.sort();

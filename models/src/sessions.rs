@@ -9,7 +9,7 @@ use crate::secret;
 pub const SESSION_PREFIX: &str = "rcs_";
 
 /// Opens a session for `user_id`; returns the cookie value and its expiry.
-pub async fn create(
+pub(crate) async fn create(
     db: &impl ConnectionTrait,
     user_id: i32,
     ttl: TimeDelta,
@@ -53,7 +53,7 @@ pub async fn find_user(
 }
 
 /// Ends a session. `true` when it was live.
-pub async fn revoke(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub(crate) async fn revoke(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let result = sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, now.into())
         .filter(sessions::Column::TokenHash.eq(secret::digest(token)))

@@ -1,19 +1,19 @@
 //! The fixed part of the demo: places, water bodies, sections, enterprises and users.
 
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
-use models::domain::{ControlLevel, Role};
+use models::domain::{ControlLevel, RegionLevel, Role};
 
 /// Qingyunpu District, Nanchang (administrative code 360104).
 pub const DISTRICT: (&str, &str) = ("360104", "青云谱区");
 
 /// Streets and the town of the district: (demo code, name, level).
-pub const STREETS: [(&str, &str, &str); 6] = [
-    ("360104001", "洪都街道", "street"),
-    ("360104002", "京山街道", "street"),
-    ("360104003", "三家店街道", "street"),
-    ("360104004", "岱山街道", "street"),
-    ("360104005", "徐家坊街道", "street"),
-    ("360104100", "青云谱镇", "town"),
+pub const STREETS: [(&str, &str, RegionLevel); 6] = [
+    ("360104001", "洪都街道", RegionLevel::Street),
+    ("360104002", "京山街道", RegionLevel::Street),
+    ("360104003", "三家店街道", RegionLevel::Street),
+    ("360104004", "岱山街道", RegionLevel::Street),
+    ("360104005", "徐家坊街道", RegionLevel::Street),
+    ("360104100", "青云谱镇", RegionLevel::Town),
 ];
 
 pub struct WaterBody {
@@ -264,7 +264,7 @@ pub const ENTERPRISES: [Enterprise; 4] = [
         industry: "污水处理及其再生利用",
         key_unit: true,
         contact: "演示联系人甲",
-        contact_phone: "19907910401",
+        contact_phone: DEMO_PHONES[0],
         outfalls: &[Outfall {
             code: "DW001",
             name: "总排口",
@@ -283,7 +283,7 @@ pub const ENTERPRISES: [Enterprise; 4] = [
         industry: "通用设备制造",
         key_unit: false,
         contact: "演示联系人乙",
-        contact_phone: "19907910402",
+        contact_phone: DEMO_PHONES[1],
         outfalls: &[
             Outfall {
                 code: "DW001",
@@ -313,7 +313,7 @@ pub const ENTERPRISES: [Enterprise; 4] = [
         industry: "食品制造",
         key_unit: false,
         contact: "演示联系人丙",
-        contact_phone: "19907910403",
+        contact_phone: DEMO_PHONES[2],
         outfalls: &[Outfall {
             code: "DW001",
             name: "总排口",
@@ -332,7 +332,7 @@ pub const ENTERPRISES: [Enterprise; 4] = [
         industry: "纺织印染",
         key_unit: true,
         contact: "演示联系人丁",
-        contact_phone: "19907910404",
+        contact_phone: DEMO_PHONES[3],
         outfalls: &[Outfall {
             code: "DW001",
             name: "总排口（接入市政管网）",
@@ -344,6 +344,15 @@ pub const ENTERPRISES: [Enterprise; 4] = [
         }],
     },
 ];
+
+/// A demo phone number that can reach nobody: China has no reserved fictional range, so the numbers
+/// start with `000`, which is neither a mobile prefix nor an area code.
+pub fn demo_phone(n: usize) -> String {
+    format!("000-0791-{n:04}")
+}
+
+/// The enterprises' contact numbers (see [`demo_phone`]).
+const DEMO_PHONES: [&str; 4] = ["000-0791-0401", "000-0791-0402", "000-0791-0403", "000-0791-0404"];
 
 /// One demo account per role. The passwords are public (README) and for the demo only.
 pub struct DemoUser {

@@ -7,16 +7,14 @@
 mod dataset;
 mod readings;
 
-use anyhow::Context;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::DatabaseConnection;
+use chrono::{Datelike, NaiveDate, Utc};
 
-use models::app_meta::{self, DEMO_DATASET};
-use models::db::begin_write;
+use models::DatabaseConnection;
+use models::demo::{
+    ChiefRow, Dataset, DemoError, EnterpriseRow, HistoryRow, OutfallRow, RegionRow, SectionRow, UserRow, WaterBodyRow,
+};
 use models::domain::credit_code::CreditCode;
-use models::domain::{ChiefLevel, Role};
-use models::registry::{self, NewChief, NewEnterprise, NewOutfall, NewSection};
-use models::users::{self, NewUser};
+use models::domain::{ChiefLevel, Code, RegionLevel, Role};
 
 pub use dataset::{DEMO_USERS, DemoUser};
 
@@ -37,14 +35,7 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
-    pub regions: usize,
-    pub water_bodies: usize,
-    pub sections: usize,
-    pub chiefs: usize,
-    pub enterprises: usize,
-    pub outfalls: usize,
-    pub users: usize,
-    pub readings: u64,
+    pub stored: models::demo::Counts,
     /// First and last month of the generated history.
     pub from_month: String,
     pub to_month: String,
@@ -58,14 +49,14 @@ impl std::fmt::Display for Outcome {
                 f,
                 "demo data ({DATASET}) loaded: {} regions, {} water bodies, {} sections, {} river chiefs, \
                  {} enterprises with {} outfalls, {} users, {} readings ({} to {})",
-                c.regions,
-                c.water_bodies,
-                c.sections,
-                c.chiefs,
-                c.enterprises,
-                c.outfalls,
-                c.users,
-                c.readings,
+                c.stored.regions,
+                c.stored.water_bodies,
+                c.stored.sections,
+                c.stored.chiefs,
+                c.stored.enterprises,
+                c.stored.outfalls,
+                c.stored.users,
+                c.stored.readings,
                 c.from_month,
                 c.to_month
             ),
@@ -75,222 +66,220 @@ impl std::fmt::Display for Outcome {
 
 /// Loads the demo data unless it was loaded before, in one transaction: all of it or none.
 /// The history covers the [`MONTHS`] months before the month of `today`.
-pub async fn load_demo(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<Outcome> {
-    let now = Utc::now();
-    let tx = begin_write(db).await?;
-    // Claim the marker first: a second loader (another replica starting) waits here, then finds it.
-    if !app_meta::insert_if_absent(&tx, DEMO_DATASET, DATASET, now).await? {
-        let loaded = app_meta::get(&tx, DEMO_DATASET).await?.unwrap_or_default();
-        tx.rollback().await?;
-        return Ok(Outcome::AlreadyLoaded(loaded));
-    }
-    let counts = load(&tx, today, now).await.context("loading the demo data")?;
-    let entry = models::audit::NewEntry {
-        actor: models::audit::Actor::system("seed"),
-        action: "seed.demo".into(),
-        entity: "demo_dataset".into(),
-        entity_id: Some(DATASET.into()),
-        before: None,
-        after: Some(serde_json::json!({
-            "sections": counts.sections, "chiefs": counts.chiefs, "enterprises": counts.enterprises,
-            "users": counts.users, "readings": counts.readings,
+pub async fn load_demo(db: &DatabaseConnection, today: NaiveDate) -> Result<Outcome, DemoError> {
+    let end = first_of_month(today);
+    match models::demo::load(db, &dataset(today), Utc::now()).await {
+        Ok(stored) => Ok(Outcome::Loaded(Counts {
+            stored,
+            from_month: readings::month_start(end, MONTHS).format("%Y-%m").to_string(),
+            to_month: readings::month_start(end, 1).format("%Y-%m").to_string(),
         })),
-    };
-    models::audit::append(&tx, entry, now).await?;
-    tx.commit().await?;
-    Ok(Outcome::Loaded(counts))
+        Err(DemoError::AlreadyLoaded(name)) => Ok(Outcome::AlreadyLoaded(name)),
+        Err(e) => Err(e),
+    }
 }
 
-async fn load(db: &impl sea_orm::ConnectionTrait, today: NaiveDate, now: DateTime<Utc>) -> anyhow::Result<Counts> {
-    let mut counts = Counts::default();
-
-    let district = registry::create_region(db, dataset::DISTRICT.0, dataset::DISTRICT.1, "district", None).await?;
-    counts.regions += 1;
-    let mut streets = std::collections::HashMap::new();
+/// The demo dataset, with [`MONTHS`] months of history ending before the month of `today`. Pure: the same
+/// `today` gives the same dataset.
+pub fn dataset(today: NaiveDate) -> Dataset {
+    let mut d = Dataset { name: DATASET.into(), ..Default::default() };
+    let (district_code, district_name) = dataset::DISTRICT;
+    d.regions.push(RegionRow {
+        code: district_code.into(),
+        name: district_name.into(),
+        level: RegionLevel::District,
+        parent: None,
+    });
     for (code, name, level) in dataset::STREETS {
-        let region = registry::create_region(db, code, name, level, Some(district.id)).await?;
-        streets.insert(code, region);
-        counts.regions += 1;
+        d.regions.push(RegionRow { code: code.into(), name: name.into(), level, parent: Some(district_code.into()) });
     }
-
-    let mut water_bodies = std::collections::HashMap::new();
     for w in dataset::WATER_BODIES {
-        let model = registry::create_water_body(db, w.code, w.name, w.kind, Some(w.description)).await?;
-        water_bodies.insert(w.code, model);
-        counts.water_bodies += 1;
+        d.water_bodies.push(WaterBodyRow {
+            code: w.code.into(),
+            name: w.name.into(),
+            kind: w.kind,
+            description: Some(w.description.into()),
+        });
     }
+    let water_name = |code: &str| dataset::WATER_BODIES.iter().find(|w| w.code == code).map_or("", |w| w.name);
+    let street_name = |code: &str| dataset::STREETS.iter().find(|s| s.0 == code).map_or("", |s| s.1);
 
     // District-level chiefs answer for whole water bodies.
-    let mut chief_ids = std::collections::HashMap::new();
-    for (i, (wb_code, name)) in dataset::DISTRICT_CHIEFS.iter().enumerate() {
-        let wb = &water_bodies[wb_code];
-        let position = format!("（演示）青云谱区{}区级河长", wb.name);
-        let chief =
-            DemoChief { level: ChiefLevel::District, n: i + 1, name, position: &position, region_id: district.id };
-        let id = chief.create(db, now).await?;
-        registry::assign_chief(db, id, wb.id, None, now).await?;
-        counts.chiefs += 1;
+    for (i, (wb, name)) in dataset::DISTRICT_CHIEFS.iter().enumerate() {
+        let position = format!("（演示）青云谱区{}区级河长", water_name(wb));
+        d.chiefs.push(
+            DemoChief { level: ChiefLevel::District, n: i + 1, name: name.to_string(), position }
+                .row(district_code, vec![(wb.to_string(), None)]),
+        );
     }
 
     // Street/town chiefs answer for the reaches in their street; village chiefs for one section each.
-    let mut street_chiefs: std::collections::HashMap<(&str, &str), i32> = std::collections::HashMap::new();
-    let mut sections = Vec::new();
+    let mut street_chiefs: Vec<((&str, &str), usize)> = Vec::new();
     for (i, s) in dataset::SECTIONS.iter().enumerate() {
-        let wb = &water_bodies[s.water_body];
-        let street = &streets[s.street];
-        let section = registry::create_section(
-            db,
-            NewSection {
-                code: s.code,
-                name: s.name,
-                water_body_id: wb.id,
-                region_id: street.id,
-                longitude: Some(s.lon),
-                latitude: Some(s.lat),
-                control_level: s.control,
-                target_class: s.target,
-                station_mn: s.station_mn,
-            },
-            now,
-        )
-        .await?;
-
+        d.sections.push(SectionRow {
+            code: s.code.into(),
+            name: s.name.into(),
+            water_body: s.water_body.into(),
+            region: s.street.into(),
+            longitude: Some(s.lon),
+            latitude: Some(s.lat),
+            control_level: s.control,
+            target: s.target,
+            station_mn: s.station_mn.map(Into::into),
+        });
+        let reach = (s.water_body.to_string(), Some(s.code.to_string()));
         let key = (s.street, s.water_body);
-        let street_chief = match street_chiefs.get(&key) {
-            Some(id) => *id,
+        match street_chiefs.iter().find(|(k, _)| *k == key) {
+            Some((_, index)) => d.chiefs[*index].reaches.push(reach.clone()),
             None => {
                 let n = street_chiefs.len() + 1;
-                let (name, position) =
-                    (dataset::person_name(100 + n), format!("（演示）{}{}街镇级河长", street.name, wb.name));
-                let chief =
-                    DemoChief { level: ChiefLevel::Town, n, name: &name, position: &position, region_id: street.id };
-                let id = chief.create(db, now).await?;
-                counts.chiefs += 1;
-                street_chiefs.insert(key, id);
-                id
+                let position = format!("（演示）{}{}街镇级河长", street_name(s.street), water_name(s.water_body));
+                let chief = DemoChief { level: ChiefLevel::Town, n, name: dataset::person_name(100 + n), position };
+                street_chiefs.push((key, d.chiefs.len()));
+                d.chiefs.push(chief.row(s.street, vec![reach.clone()]));
             }
-        };
-        registry::assign_chief(db, street_chief, wb.id, Some(section.id), now).await?;
-
-        let (name, position) = (dataset::person_name(i + 1), format!("（演示）{}村（社区）级河长", s.name));
-        let village =
-            DemoChief { level: ChiefLevel::Village, n: i + 1, name: &name, position: &position, region_id: street.id }
-                .create(db, now)
-                .await?;
-        registry::assign_chief(db, village, wb.id, Some(section.id), now).await?;
-        chief_ids.insert(s.code, village);
-        counts.chiefs += 1;
-        counts.sections += 1;
-        sections.push((section, s, wb.kind.clone()));
+        }
+        let position = format!("（演示）{}村（社区）级河长", s.name);
+        let village = DemoChief { level: ChiefLevel::Village, n: i + 1, name: dataset::person_name(i + 1), position };
+        d.chiefs.push(village.row(s.street, vec![reach]));
     }
 
-    let mut first_enterprise = None;
     for e in dataset::ENTERPRISES {
-        let code = CreditCode::complete(e.credit_code_17).context("demo credit code")?;
-        let street = &streets[e.street];
-        let enterprise = registry::create_enterprise(
-            db,
-            NewEnterprise {
-                credit_code: code.as_str(),
-                name: e.name,
-                region_id: Some(street.id),
-                address: Some(e.address),
-                industry: Some(e.industry),
-                is_key_unit: e.key_unit,
-                contact_name: Some(e.contact),
-                contact_phone: Some(e.contact_phone),
-            },
-            now,
-        )
-        .await?;
-        counts.enterprises += 1;
-        for o in e.outfalls {
-            registry::create_outfall(
-                db,
-                NewOutfall {
-                    enterprise_id: enterprise.id,
-                    code: o.code,
-                    name: o.name,
-                    receiving_water_body_id: Some(water_bodies[o.receiving].id),
-                    discharge_standard: Some(o.standard),
-                    station_mn: o.station_mn,
+        // The 17 characters are fixed demo text; a bad one is a bug in this file, caught by the tests.
+        let credit_code = CreditCode::complete(e.credit_code_17).map(|c| c.as_str().to_string()).unwrap_or_default();
+        d.enterprises.push(EnterpriseRow {
+            credit_code,
+            name: e.name.into(),
+            region: Some(e.street.into()),
+            address: Some(e.address.into()),
+            industry: Some(e.industry.into()),
+            is_key_unit: e.key_unit,
+            contact_name: Some(e.contact.into()),
+            contact_phone: Some(e.contact_phone.into()),
+            outfalls: e
+                .outfalls
+                .iter()
+                .map(|o| OutfallRow {
+                    code: o.code.into(),
+                    name: o.name.into(),
+                    receiving: Some(o.receiving.into()),
+                    discharge_standard: Some(o.standard.into()),
+                    station_mn: o.station_mn.map(Into::into),
                     longitude: Some(o.lon),
                     latitude: Some(o.lat),
-                },
-                now,
-            )
-            .await?;
-            counts.outfalls += 1;
-        }
-        first_enterprise.get_or_insert(enterprise.id);
+                })
+                .collect(),
+        });
     }
 
+    let first_enterprise = d.enterprises.first().map(|e| e.credit_code.clone());
     for u in DEMO_USERS {
-        let chief_id = (u.role == Role::Chief).then(|| chief_ids.get(dataset::CHIEF_USER_SECTION).copied()).flatten();
-        let enterprise_id = (u.role == Role::Enterprise).then_some(first_enterprise).flatten();
-        users::create(
-            db,
-            NewUser {
-                username: u.username,
-                password: u.password,
-                role: u.role,
-                display_name: Some(u.display_name),
-                chief_id,
-                enterprise_id,
-                email: u.email,
-            },
-            now,
-        )
-        .await?;
-        counts.users += 1;
+        d.users.push(UserRow {
+            username: u.username.into(),
+            password: u.password.into(),
+            role: u.role.as_str().into(),
+            display_name: Some(u.display_name.into()),
+            email: u.email.map(Into::into),
+            chief: (u.role == Role::Chief).then(|| village_key(dataset::CHIEF_USER_SECTION)),
+            enterprise: (u.role == Role::Enterprise).then(|| first_enterprise.clone()).flatten(),
+        });
     }
 
     let end = first_of_month(today);
-    let rows = readings::generate(&sections, end, MONTHS, SEED);
-    counts.readings = models::readings::bulk_insert(db, &rows, models::readings::Source::Seed, now).await?;
-    let start = readings::month_start(end, MONTHS);
-    counts.from_month = start.format("%Y-%m").to_string();
-    counts.to_month = readings::month_start(end, 1).format("%Y-%m").to_string();
-    Ok(counts)
+    let kinds: Vec<_> = dataset::SECTIONS
+        .iter()
+        .map(|s| {
+            let kind = dataset::WATER_BODIES.iter().find(|w| w.code == s.water_body).map(|w| w.kind);
+            (s, kind.unwrap_or(models::domain::gb3838::WaterBodyKind::River))
+        })
+        .collect();
+    d.readings = readings::generate(&kinds, end, MONTHS, SEED)
+        .into_iter()
+        .map(|r| HistoryRow {
+            section: r.section.into(),
+            parameter: r.parameter,
+            sampled_at: r.sampled_at,
+            value: r.value,
+        })
+        .collect();
+    d
+}
+
+/// The key of the village chief of a section: the chief the demo `chief` account acts as.
+fn village_key(section: &str) -> String {
+    format!("village:{section}")
 }
 
 /// A made-up river chief: demo email and phone numbered by level, marked （演示） in the position.
-struct DemoChief<'a> {
+struct DemoChief {
     level: ChiefLevel,
     /// 1-based number within the level.
     n: usize,
-    name: &'a str,
-    position: &'a str,
-    region_id: i32,
+    name: String,
+    position: String,
 }
 
-impl DemoChief<'_> {
-    /// Creates the chief; the caller assigns their reach.
-    async fn create(&self, db: &impl sea_orm::ConnectionTrait, now: DateTime<Utc>) -> anyhow::Result<i32> {
+impl DemoChief {
+    fn row(self, region: &str, reaches: Vec<(String, Option<String>)>) -> ChiefRow {
         let phone_base = match self.level {
             ChiefLevel::District => 99,
             ChiefLevel::Town => 200,
             _ => 300,
         };
-        let email = format!("{}.chief.{:02}@demo.riverchief.invalid", self.level.as_str(), self.n);
-        let phone = format!("1990791{:04}", phone_base + self.n);
-        let chief = registry::create_chief(
-            db,
-            NewChief {
-                name: self.name,
-                level: self.level,
-                position: Some(self.position),
-                phone: Some(&phone),
-                email: Some(&email),
-                region_id: Some(self.region_id),
-            },
-            now,
-        )
-        .await?;
-        Ok(chief.id)
+        let key = match (self.level, reaches.first()) {
+            (ChiefLevel::Village, Some((_, Some(section)))) => village_key(section),
+            _ => format!("{}:{:02}", self.level.as_str(), self.n),
+        };
+        ChiefRow {
+            key,
+            email: Some(format!("{}.chief.{:02}@demo.riverchief.invalid", self.level.as_str(), self.n)),
+            phone: Some(dataset::demo_phone(phone_base + self.n)),
+            name: self.name,
+            level: self.level,
+            position: Some(self.position),
+            region: Some(region.into()),
+            reaches,
+        }
     }
 }
 
 fn first_of_month(d: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_demo_number_or_address_can_reach_anyone() {
+        let d = dataset(NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"));
+        let phones = d
+            .chiefs
+            .iter()
+            .filter_map(|c| c.phone.clone())
+            .chain(d.enterprises.iter().filter_map(|e| e.contact_phone.clone()));
+        let mut n = 0;
+        for phone in phones {
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            // A mainland mobile is 1[3-9] and nine more digits; no number, mobile or fixed, starts with 000.
+            let mobile = digits.len() == 11 && digits.starts_with('1') && matches!(digits.as_bytes()[1], b'3'..=b'9');
+            assert!(!mobile && digits.starts_with("000"), "{phone} could reach someone");
+            n += 1;
+        }
+        assert_eq!(n, d.chiefs.len() + d.enterprises.len(), "every chief and enterprise has a demo number");
+        let emails =
+            d.chiefs.iter().filter_map(|c| c.email.clone()).chain(d.users.iter().filter_map(|u| u.email.clone()));
+        for email in emails {
+            assert!(email.ends_with(".invalid"), "{email} is not at a reserved domain");
+        }
+    }
+
+    #[test]
+    fn the_dataset_is_the_same_for_the_same_day() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+        let (a, b) = (dataset(day), dataset(day));
+        assert_eq!(a.readings.len(), b.readings.len());
+        assert!(a.readings.iter().zip(&b.readings).all(|(x, y)| x.value == y.value && x.sampled_at == y.sampled_at));
+    }
 }

@@ -10,8 +10,6 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use models::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
-use models::entities::sections;
-use models::readings::BulkReading;
 
 use crate::dataset::Section;
 
@@ -61,16 +59,19 @@ fn jitter(rng: &mut ChaCha8Rng, spread: f64) -> f64 {
     n.exp().max(0.3)
 }
 
-pub fn generate(
-    sections: &[(sections::Model, &Section, String)],
-    end: NaiveDate,
-    months: u32,
-    seed: u64,
-) -> Vec<BulkReading> {
+/// One generated reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub section: &'static str,
+    pub parameter: Parameter,
+    pub sampled_at: DateTime<Utc>,
+    pub value: f64,
+}
+
+pub fn generate(sections: &[(&Section, WaterBodyKind)], end: NaiveDate, months: u32, seed: u64) -> Vec<Generated> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut rows = Vec::new();
-    for (model, spec, kind) in sections {
-        let kind = WaterBodyKind::parse(kind).unwrap_or(WaterBodyKind::River);
+    for &(spec, kind) in sections {
         for k in (1..=months).rev() {
             let month = month_start(end, k);
             let Some(at) = sampling_time(month) else { continue };
@@ -114,13 +115,7 @@ pub fn generate(
                     Parameter::Las => round(0.06 * load * jitter(&mut rng, 0.3), 3),
                     _ => continue,
                 };
-                rows.push(BulkReading {
-                    section_id: model.id,
-                    parameter: item,
-                    sampled_at: at,
-                    value,
-                    class: item.classify(value, kind),
-                });
+                rows.push(Generated { section: spec.code, parameter: item, sampled_at: at, value });
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The assessment API and its exports, checked against figures worked by hand.
 
+use chrono::Datelike;
 use models::domain::Role;
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
 use reqwest::StatusCode;
@@ -143,6 +144,21 @@ async fn bad_query_parameters_are_all_named() {
     let fields: Vec<&str> =
         body["error"]["details"].as_array().expect("details").iter().map(|d| d["field"].as_str().expect("f")).collect();
     assert_eq!(fields, vec!["scope", "period", "format"]);
+}
+
+#[tokio::test]
+async fn periods_outside_1980_to_next_year_are_refused_in_every_form() {
+    let app = spawn_app().await;
+    let next_year = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).year() + 1;
+    for bad in ["9120-10", "0000-12", "1979", "1979-Q4", &format!("{}-01", next_year + 1)] {
+        let (status, body) = app.get(&format!("/api/v1/assessment?period={bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert_eq!(body["error"]["details"][0]["code"], "invalid_period", "{bad}");
+    }
+    for good in ["1980-01".to_string(), format!("{next_year}-Q1"), format!("{next_year}")] {
+        let (status, body) = app.get(&format!("/api/v1/assessment?period={good}")).await;
+        assert_eq!(status, StatusCode::OK, "{good}: {body}");
+    }
 }
 
 #[tokio::test]

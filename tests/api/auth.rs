@@ -30,31 +30,51 @@ async fn a_made_up_token_gets_401() {
 #[tokio::test]
 async fn a_wrong_password_gets_no_token() {
     let app = spawn_app().await;
-    app.user_token(Role::Bureau).await;
-    let (status, body) = app.login("nobody", "guess").await;
+    app.given_user(Role::Bureau, "known", "the right password").await;
+    let (status, body) = app.login("known", "a wrong password").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "invalid_credentials");
     assert!(body.get("token").is_none());
+    // An unknown user reads exactly the same.
+    let (status, unknown) = app.login("nobody", "guess").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown["error"], body["error"]);
+    assert_eq!(app.login("known", "the right password").await.0, StatusCode::OK, "the right one still works");
+}
+
+#[tokio::test]
+async fn two_creations_of_one_username_at_once_give_one_account_and_one_409() {
+    let app = spawn_app().await;
+    let admin = app.user_token(Role::Admin).await;
+    let body = json!({"username": "twin", "password": "a long enough password", "role": "bureau"});
+    // Several rounds, each with two requests in flight together, so both orders of arrival are tried.
+    for round in 0..5 {
+        let body = json!({"username": format!("twin-{round}"), "password": body["password"], "role": "bureau"});
+        let (a, b) = tokio::join!(
+            app.post_json("/api/v1/users", Some(&admin), &body),
+            app.post_json("/api/v1/users", Some(&admin), &body)
+        );
+        let mut pair = [a.0.as_u16(), b.0.as_u16()];
+        pair.sort_unstable();
+        assert_eq!(pair, [201, 409], "round {round}: {a:?} {b:?}");
+        let conflict = if a.0 == StatusCode::CONFLICT { a.1 } else { b.1 };
+        assert_eq!(conflict["error"]["code"], "username_taken");
+    }
+    let users = models::users::list(&app.db).await.expect("users");
+    assert_eq!(users.iter().filter(|u| u.username.starts_with("twin-")).count(), 5, "one account per name");
 }
 
 #[tokio::test]
 async fn a_token_carries_its_role_and_expiry() {
     let app = spawn_app().await;
-    models::users::create(
-        &app.db,
-        models::users::NewUser {
-            username: "lab",
-            password: "s3cret-enough",
-            role: Role::Bureau,
-            display_name: Some("化验室"),
-            chief_id: None,
-            enterprise_id: None,
-            email: None,
-        },
-        chrono::Utc::now(),
-    )
-    .await
-    .expect("user");
+    let new = models::users::NewUser {
+        username: "lab",
+        password: "s3cret-enough",
+        role: "bureau",
+        display_name: Some("化验室"),
+        ..Default::default()
+    };
+    models::users::create(&app.db, new, models::audit::Actor::cli("test"), chrono::Utc::now()).await.expect("user");
     let (status, body) = app.login("lab", "s3cret-enough").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["token_type"], "Bearer");

@@ -1,5 +1,4 @@
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use models::domain::Role;
@@ -10,6 +9,8 @@ use serde_json::json;
 
 use jobs::Job;
 use models::entities::{job_runs, notices};
+use models::job_runs::JobRunStatus;
+use models::notices::NoticeStatus;
 use tests::{TestApp, spawn_app, spawn_app_with};
 
 async fn exceed(app: &TestApp, code: &str) {
@@ -37,7 +38,7 @@ async fn a_delivered_notice_is_never_sent_again() {
     assert_eq!(app.run_job("deliver_notices").await.get("sent"), 0);
     assert_eq!(app.emails().len(), 1);
     let notice = &all_notices(&app).await[0];
-    assert_eq!(notice.status, "sent");
+    assert_eq!(notice.status, NoticeStatus::Sent);
     assert!(notice.sent_at.is_some());
 }
 
@@ -52,7 +53,7 @@ async fn when_the_mail_server_is_down_the_notice_waits_and_is_sent_on_a_later_ru
     let report = app.run_job("deliver_notices").await;
     assert_eq!(report.get("retrying"), 1, "{report}");
     let notice = &all_notices(&app).await[0];
-    assert_eq!(notice.status, "pending");
+    assert_eq!(notice.status, NoticeStatus::Pending);
     assert_eq!(notice.attempts, 1);
     assert!(notice.last_error.is_some());
     assert!(notice.next_attempt_at > Utc::now(), "retried after a pause, not at once");
@@ -90,8 +91,8 @@ async fn a_notice_to_an_impossible_address_fails_for_good_and_does_not_block_oth
 
     let report = app.run_job("deliver_notices").await;
     assert_eq!((report.get("failed"), report.get("sent")), (1, 1), "{report}");
-    let statuses: HashMap<i64, String> = all_notices(&app).await.into_iter().map(|n| (n.id, n.status)).collect();
-    assert_eq!(statuses[&first.id], "failed");
+    let statuses: HashMap<i64, NoticeStatus> = all_notices(&app).await.into_iter().map(|n| (n.id, n.status)).collect();
+    assert_eq!(statuses[&first.id], NoticeStatus::Failed);
     assert_eq!(app.emails()[0].envelope_to, vec![good.village_email]);
 }
 
@@ -100,15 +101,9 @@ async fn the_scheduler_delivers_queued_notices_without_being_asked() {
     let app = spawn_app().await;
     let s = app.given_section("N-05", WaterBodyKind::River, WaterClass::III).await;
     exceed(&app, &s.code).await;
-    let schedules = HashMap::from([("deliver_notices".to_string(), "* * * * * *".to_string())]);
-    let mut scheduler =
-        jobs::scheduler::start(app.jobs.clone(), &schedules, "test-instance".into()).await.expect("scheduler");
-    let mut waited = Duration::ZERO;
-    while app.emails().is_empty() && waited < Duration::from_secs(20) {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        waited += Duration::from_millis(200);
-    }
-    scheduler.shutdown().await.expect("shutdown");
+    // What the scheduler does when deliver_notices' minute comes round, run now rather than waited for.
+    let job = jobs::find("deliver_notices").expect("job");
+    jobs::scheduler::fire(job.as_ref(), &app.jobs, "test-instance", Utc::now()).await.expect("the firing ran");
     assert_eq!(app.emails().len(), 1, "delivered by the scheduled run");
     let runs = job_runs::Entity::find()
         .filter(job_runs::Column::Instance.eq("test-instance"))
@@ -130,5 +125,25 @@ async fn two_replicas_firing_for_the_same_tick_run_the_job_once() {
     assert!(second.is_none(), "the second replica finds the lease taken");
     let runs = job_runs::Entity::find().all(&app.db).await.expect("runs");
     assert_eq!(runs.len(), 1);
-    assert_eq!((runs[0].instance.as_str(), runs[0].status.as_str()), ("replica-a", "ok"));
+    assert_eq!((runs[0].instance.as_str(), runs[0].status), ("replica-a", JobRunStatus::Ok));
+}
+
+#[tokio::test]
+async fn every_email_carries_a_message_id_and_a_run_that_fails_says_so() {
+    let app = spawn_app().await;
+    let s = app.given_section("N-07", WaterBodyKind::River, WaterClass::III).await;
+    exceed(&app, &s.code).await;
+    let report = app.run_job("deliver_notices").await;
+    assert_eq!((report.get("sent"), report.failures), (1, 0), "{report}");
+    let id = app.emails()[0].message_id().expect("a Message-ID");
+    let notice = &all_notices(&app).await[0];
+    assert!(id.starts_with(&format!("notice-{}.", notice.id)) && id.ends_with("@riverchief.invalid"), "{id}");
+
+    // With the mail server gone, the run reports its failure (and `jobs run` exits non-zero on it).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let down = spawn_app_with(|s| s.smtp_url = Some(format!("smtp://{closed}").into())).await;
+    let t = down.given_section("N-08", WaterBodyKind::River, WaterClass::III).await;
+    exceed(&down, &t.code).await;
+    let report = down.run_job("deliver_notices").await;
+    assert_eq!((report.get("sent"), report.failures), (0, 1), "{report}");
 }

@@ -1,5 +1,5 @@
 use models::domain::Role;
-use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use models::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -33,7 +33,7 @@ async fn a_reading_worse_than_target_opens_one_alert_and_emails_the_village_chie
 
     let alerts = app.live_alerts().await;
     assert_eq!(alerts.len(), 1);
-    assert_eq!(alerts[0].parameter, "nh3n");
+    assert_eq!(alerts[0].parameter, Parameter::Nh3n);
     assert_eq!(app.emails().len(), 0, "nothing is sent before the delivery job runs");
 
     let report = app.run_job("deliver_notices").await;
@@ -77,7 +77,7 @@ async fn a_second_exceeding_reading_updates_the_alert_without_a_second_email() {
     let alert = &alerts[0];
     assert_eq!(alert.reading_count, 2);
     assert_eq!(alert.last_value, 2.4);
-    assert_eq!(alert.worst_class, WaterClass::WorseThanV.rank());
+    assert_eq!(alert.worst_class, WaterClass::WorseThanV);
 }
 
 #[tokio::test]
@@ -294,4 +294,102 @@ async fn a_body_over_the_limit_is_refused_with_413() {
     let (status, body) = app.post_readings(Some(&token), big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body["error"]["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn an_absurd_value_is_refused_as_out_of_range_on_every_backend() {
+    // On PostgreSQL, 1e220 mg/L once made the notice's subject overflow its column: a 500.
+    let app = spawn_app().await;
+    let s = app.given_section("R-20", WaterBodyKind::River, WaterClass::III).await;
+    let token = bureau(&app).await;
+    let at = "2026-11-20T08:00:00+08:00";
+    for (parameter, value) in [("nh3n", 1e220), ("cod", 1e308), ("do", 1e300)] {
+        let (status, body) =
+            app.post_readings(Some(&token), json!([reading(&s.code, parameter, at, json!(value))])).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{parameter} {value}: {body}");
+        assert_eq!(body["error"]["details"][0]["code"], "out_of_range");
+    }
+    // The largest possible concentration is stored, alerts, and its notice is queued.
+    let (status, body) = app.post_readings(Some(&token), json!([reading(&s.code, "nh3n", at, json!(1e6))])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["alert"]["notice_queued"], true);
+    assert_eq!(app.reading_count().await, 1);
+}
+
+#[tokio::test]
+async fn a_leap_second_is_refused_rather_than_folded_onto_the_second_before() {
+    let app = spawn_app().await;
+    let s = app.given_section("R-21", WaterBodyKind::River, WaterClass::III).await;
+    let token = bureau(&app).await;
+    let (status, body) =
+        app.post_readings(Some(&token), json!([reading(&s.code, "do", "2016-12-31T23:59:60+00:00", json!(6.0))])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["code"], "invalid_time");
+    assert_eq!(app.reading_count().await, 0);
+}
+
+#[tokio::test]
+async fn codes_are_matched_ignoring_case_and_spaces_and_the_body_is_strict_about_its_shape() {
+    let app = spawn_app().await;
+    app.given_section("QYP-03", WaterBodyKind::River, WaterClass::III).await;
+    let token = bureau(&app).await;
+    let at = "2026-11-20T08:00:00+08:00";
+    // One rule for every code a caller types: surrounding spaces and ASCII case do not matter.
+    let (status, body) = app
+        .post_readings(
+            Some(&token),
+            json!([reading(" qyp-03 ", "NH3N", at, json!(0.4)), reading("Qyp-03", "w01009", at, json!(6.5))]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["section"], "QYP-03", "answered with the code as registered");
+    assert_eq!(app.reading_count().await, 2);
+
+    // Unknown keys are refused at the top level as inside items.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/readings",
+            Some(&token),
+            &json!({"readings": [reading("QYP-03", "do", at, json!(6.0))], "extra": 1}),
+        )
+        .await;
+    assert_eq!((status, body["error"]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("unknown_field")));
+    assert_eq!(body["error"]["details"][0]["field"], "extra");
+    // A body that is not an object.
+    let (status, body) = app.post_raw("/api/v1/readings", Some(&token), "application/json", "[1,2]".into()).await;
+    assert_eq!((status, body["error"]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")));
+    // JSON sent as text is not taken as JSON.
+    let text = json!({"readings": [reading("QYP-03", "do", at, json!(6.0))]}).to_string();
+    let (status, body) = app.post_raw("/api/v1/readings", Some(&token), "text/plain", text).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!("unsupported_media_type"))
+    );
+    assert_eq!(app.reading_count().await, 2);
+}
+
+#[tokio::test]
+async fn errors_quote_the_input_shortened_so_a_huge_request_gets_a_small_answer() {
+    let app = spawn_app().await;
+    let token = bureau(&app).await;
+    let at = "2026-11-20T08:00:00+08:00";
+    let code = "Q".repeat(1_000_000);
+    let batch = json!([
+        reading(&code, "nh3n", at, json!(0.4)),
+        reading(&code, "nh3n", at, json!(0.5)),
+        reading(&code, "nh3n", at, json!(0.6))
+    ]);
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/readings"))
+        .bearer_auth(&token)
+        .json(&json!({ "readings": batch }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = response.bytes().await.expect("body");
+    assert!(answer.len() < 8 * 1024, "a 3 MB request got a {} byte answer", answer.len());
+    let body: Value = serde_json::from_slice(&answer).expect("json");
+    assert_eq!(body["error"]["details"].as_array().map(Vec::len), Some(3));
+    assert_eq!(body["error"]["details"][0]["code"], "unknown_section");
 }

@@ -1,8 +1,10 @@
 //! The monthly report: queued for bureau staff, delivered by email with an HTML table and plain text.
 
 use chrono::{DateTime, Utc};
-use models::domain::Role;
+use models::audit::Actor;
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use models::domain::{ChiefLevel, Code, Role};
+use models::registry::{self, NewChief};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -33,21 +35,36 @@ async fn the_monthly_report_reaches_bureau_staff_once_with_last_months_figures()
         ("no-address", Role::Bureau, None),
         ("a-chief", Role::Chief, Some("chief@bureau.test")),
     ] {
-        models::users::create(
-            &app.db,
-            models::users::NewUser {
-                username,
-                password: "long enough password",
-                role,
-                display_name: None,
-                chief_id: None,
-                enterprise_id: None,
-                email,
-            },
-            Utc::now(),
-        )
-        .await
-        .expect("user");
+        // A chief account acts as a river chief; any will do here.
+        let chief_id = match role {
+            Role::Chief => Some(
+                registry::create_chief(
+                    &app.db,
+                    NewChief {
+                        name: "报告河长",
+                        level: ChiefLevel::Village,
+                        position: None,
+                        phone: None,
+                        email: None,
+                        region_id: None,
+                    },
+                    Utc::now(),
+                )
+                .await
+                .expect("chief")
+                .id,
+            ),
+            _ => None,
+        };
+        let new = models::users::NewUser {
+            username,
+            password: "long enough password",
+            role: role.as_str(),
+            chief_id,
+            email,
+            ..Default::default()
+        };
+        models::users::create(&app.db, new, Actor::cli("test"), Utc::now()).await.expect("user");
     }
 
     // 1 November 2026, 08:00 China Standard Time: the scheduled run reports on October.

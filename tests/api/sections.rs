@@ -65,3 +65,25 @@ async fn the_front_page_lists_the_sections_and_marks_one_missing_its_target() {
     assert!(page.contains("暂无数据"), "a section without readings says so");
     assert!(!page.contains("演示数据（"), "no demo banner without demo data");
 }
+
+#[tokio::test]
+async fn a_mistyped_stored_water_body_kind_is_an_error_and_never_read_as_a_river() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    app.given_section("S-09", WaterBodyKind::Lake, WaterClass::III).await;
+    let token = app.user_token(Role::Bureau).await;
+    let backend = app.db.get_database_backend();
+    let sql = "UPDATE water_bodies SET kind = 'lagoon' WHERE code = 'W-S-09'".to_string();
+    app.db.execute_raw(sea_orm::Statement::from_string(backend, sql)).await.expect("corrupt the row");
+
+    let (status, body) = app.get("/api/v1/sections").await;
+    assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(body["error"]["code"], "internal_error");
+    // A lake's TP 0.08 is class IV, a river's II: judging it as a river would hide an exceedance.
+    let at = "2026-11-20T08:00:00+08:00";
+    let (status, _) = app
+        .post_readings(Some(&token), json!([{"section": "S-09", "parameter": "tp", "sampled_at": at, "value": 0.08}]))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(app.reading_count().await, 0, "nothing judged by a guessed kind");
+}

@@ -4,16 +4,22 @@
 use std::collections::HashMap;
 
 use chrono::{TimeDelta, Utc};
+use clap::Parser;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use backend::auth::Rule;
-use models::domain::Role;
+use models::api_keys::NewKey;
+use models::audit::Actor;
+use models::auth::Issue;
 use models::domain::authz::{self, Caller, CallerKind, Refusal};
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use models::domain::{Code, Role};
 use models::entities::{audit_log, river_chiefs};
 use models::registry::{self, NewEnterprise, NewOutfall};
+use models::users::NewUser;
 use tests::{TestApp, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "a long test password";
@@ -65,23 +71,10 @@ async fn enterprise(app: &TestApp, credit17: &str, name: &str, water_body_id: i3
     (e.id, code)
 }
 
-async fn user(app: &TestApp, username: &str, role: Role, chief_id: Option<i32>, enterprise_id: Option<i32>) -> i32 {
-    models::users::create(
-        &app.db,
-        models::users::NewUser {
-            username,
-            password: PASSWORD,
-            role,
-            display_name: None,
-            chief_id,
-            enterprise_id,
-            email: None,
-        },
-        Utc::now(),
-    )
-    .await
-    .expect("user")
-    .id
+/// Creates a user; an enterprise account names its enterprise by credit code.
+async fn user(app: &TestApp, username: &str, role: Role, chief_id: Option<i32>, enterprise: Option<&str>) -> i32 {
+    let new = NewUser { username, password: PASSWORD, role: role.as_str(), chief_id, enterprise, ..Default::default() };
+    models::users::create(&app.db, new, Actor::cli("test"), Utc::now()).await.expect("user").id
 }
 
 async fn world(app: &TestApp) -> World {
@@ -106,38 +99,22 @@ async fn world(app: &TestApp) -> World {
         (CallerKind::Chief, "m-chief", Role::Chief, Some(village.id), None),
         (CallerKind::Enterprise, "m-enterprise", Role::Enterprise, None, Some(a_id)),
     ] {
-        let id = user(app, name, role, chief, ent).await;
+        let id = user(app, name, role, chief, ent.map(|_| a_code.as_str())).await;
         callers.insert(kind, Caller::User { user_id: id, role, chief_id: chief, enterprise_id: ent });
         tokens.insert(kind, Some(app.token(name, PASSWORD).await));
     }
     let now = Utc::now();
-    let (key, model) = models::api_keys::create(
-        &app.db,
-        "station",
-        models::api_keys::KeyScope::Section(ctx.section.id),
-        None,
-        None,
-        now,
-    )
-    .await
-    .expect("key");
+    let key = |name| NewKey { name, section: Some("SEC-1"), ..Default::default() };
+    let station = models::api_keys::create(&app.db, key("station"), Actor::cli("test"), now).await.expect("key");
+    let model = station.model;
     callers.insert(
         CallerKind::ApiKey,
         Caller::ApiKey { key_id: model.id, section_id: Some(ctx.section.id), outfall_id: None },
     );
-    tokens.insert(CallerKind::ApiKey, Some(key));
+    tokens.insert(CallerKind::ApiKey, Some(station.key));
     callers.insert(CallerKind::Anonymous, Caller::Anonymous);
     tokens.insert(CallerKind::Anonymous, None);
-    let (_, spare) = models::api_keys::create(
-        &app.db,
-        "spare",
-        models::api_keys::KeyScope::Section(ctx.section.id),
-        None,
-        None,
-        now,
-    )
-    .await
-    .expect("key");
+    let spare = models::api_keys::create(&app.db, key("spare"), Actor::cli("test"), now).await.expect("key").model;
     user(app, "target-user", Role::Bureau, None, None).await;
     World {
         section: "SEC-1".into(),
@@ -213,19 +190,17 @@ async fn every_operation_answers_every_kind_of_caller_as_the_matrix_says() {
     assert!(ops.len() >= 20, "the description lists the API: {ops:?}");
 
     // Every rule for an API path is in the description, and every described operation has a rule.
-    for (method, path, _) in backend::routes::RULES.iter().filter(|(_, p, _)| p.starts_with("/api/")) {
-        assert!(
-            ops.iter().any(|(m, p)| m.as_str() == *method && p == path),
-            "{method} {path} has a rule but is not described"
-        );
+    let rules = backend::routes::rules();
+    for (method, path, _) in rules.iter().filter(|(_, p, _)| p.starts_with("/api/")) {
+        assert!(ops.iter().any(|(m, p)| m == method && p == path), "{method} {path} has a rule but is not described");
     }
     // The matrix is only as good as the actions routes are mapped to: administrative paths must map to
     // actions bureau staff do not have.
-    for (_, path, rule) in backend::routes::RULES {
+    for (_, path, rule) in rules.iter() {
         if ["/api/v1/users", "/api/v1/api-keys", "/api/v1/audit"].iter().any(|p| path.starts_with(p))
             && let Rule::Api(action) = rule
         {
-            assert_eq!(authz::rule(CallerKind::Bureau, *action), authz::Rule::Deny, "{path} is administrative");
+            assert_eq!(authz::rule(CallerKind::Bureau, action), authz::Rule::Deny, "{path} is administrative");
         }
     }
     let mut checked = 0;
@@ -234,7 +209,8 @@ async fn every_operation_answers_every_kind_of_caller_as_the_matrix_says() {
         ops.into_iter().partition(|(_, p)| p.ends_with("/logout") || p.ends_with("/disable"));
     late.reverse();
     for (method, template) in early.into_iter().chain(late) {
-        let rule = backend::routes::rule_for(&method, &template)
+        let rule = rules
+            .rule_for(&method, &template)
             .unwrap_or_else(|| panic!("{method} {template} is described but has no access rule"));
         for kind in CallerKind::ALL {
             let (path, body) = request_for(&w, &method, &template, kind);
@@ -256,6 +232,57 @@ async fn every_operation_answers_every_kind_of_caller_as_the_matrix_says() {
         }
     }
     assert!(checked >= 120, "{checked} requests checked");
+}
+
+/// The README's access table, cell by cell, is the matrix the code decides by: a wrong cell in either fails.
+#[test]
+fn the_readmes_access_table_is_the_matrix() {
+    use models::domain::authz::{Action, Rule as Cell};
+    let readme = include_str!("../../README.md");
+    let header = "| action | anonymous | admin | bureau | chief | enterprise | API key |";
+    let start = readme.find(header).expect("the README has the access table");
+    let rows: Vec<Vec<&str>> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    let actions_of = |label: &str| -> Vec<Action> {
+        match label {
+            "read sections, classes, assessments" => vec![Action::ReadSections],
+            "submit readings" => vec![Action::SubmitReadings],
+            "read enterprises, outfalls, self-checks" => vec![Action::ReadEnterprises],
+            "read alerts" => vec![Action::ReadAlerts],
+            "own account, sign out" => vec![Action::ReadOwnAccount],
+            "manage users, API keys; read the audit log" => {
+                vec![Action::ManageUsers, Action::ManageApiKeys, Action::ReadAudit]
+            }
+            other => panic!("the README names an action the test does not know: {other}"),
+        }
+    };
+    let cell = |text: &str| match text {
+        "–" => Cell::Deny,
+        "all" | "✓" => Cell::All,
+        "if `public_read`" => Cell::IfPublic,
+        "own" => Cell::OwnAccount,
+        "the sections in their chain" | "those discharging into their waters" => Cell::Chain,
+        "its own" => Cell::OwnEnterprise,
+        "its own section" => Cell::KeySection,
+        other => panic!("a README cell the test cannot read: {other}"),
+    };
+    let mut covered = Vec::new();
+    for row in &rows {
+        assert_eq!(row.len(), 1 + CallerKind::ALL.len(), "{row:?}");
+        for action in actions_of(row[0]) {
+            for (kind, text) in CallerKind::ALL.iter().zip(&row[1..]) {
+                assert_eq!(authz::rule(*kind, action), cell(text), "README row '{}', column {kind:?}", row[0]);
+            }
+            covered.push(action);
+        }
+    }
+    for action in Action::ALL {
+        assert!(covered.contains(&action), "the README's table has no row for {action:?}");
+    }
 }
 
 #[tokio::test]
@@ -344,9 +371,10 @@ async fn a_river_chief_sees_the_alerts_and_enterprises_of_their_own_waters_only(
 #[tokio::test]
 async fn expired_revoked_and_disabled_credentials_are_refused() {
     let app = spawn_app().await;
-    let id = user(&app, "short-lived", Role::Bureau, None, None).await;
-    let (expired, _) =
-        models::users::issue_token(&app.db, id, None, TimeDelta::seconds(-1), Utc::now()).await.expect("token");
+    user(&app, "short-lived", Role::Bureau, None, None).await;
+    let issue = Issue::Token { label: "test", ttl: TimeDelta::seconds(-1) };
+    let expired =
+        models::auth::sign_in(&app.db, "short-lived", PASSWORD, issue, Utc::now()).await.expect("sign in").secret;
     assert_eq!(app.get_as("/api/v1/me", Some(&expired)).await.0, StatusCode::UNAUTHORIZED);
 
     let token = app.token("short-lived", PASSWORD).await;
@@ -356,22 +384,21 @@ async fn expired_revoked_and_disabled_credentials_are_refused() {
     assert_eq!(app.get_as("/api/v1/me", Some(&token)).await.0, StatusCode::UNAUTHORIZED, "a revoked token");
 
     let again = app.token("short-lived", PASSWORD).await;
-    models::users::set_disabled(&app.db, "short-lived", true, Utc::now()).await.expect("disable");
+    models::users::set_disabled(&app.db, "short-lived", true, Actor::cli("test"), Utc::now()).await.expect("disable");
     assert_eq!(app.get_as("/api/v1/me", Some(&again)).await.0, StatusCode::UNAUTHORIZED, "a disabled user's token");
     assert_eq!(app.login("short-lived", PASSWORD).await.0, StatusCode::UNAUTHORIZED);
 
-    let ctx_key = models::api_keys::create(
-        &app.db,
-        "old",
-        models::api_keys::KeyScope::Section(1),
-        None,
-        Some(Utc::now() - TimeDelta::days(1)),
-        Utc::now(),
-    )
-    .await;
-    if let Ok((key, _)) = ctx_key {
-        assert_eq!(app.post_readings(Some(&key), json!([])).await.0, StatusCode::UNAUTHORIZED, "an expired key");
-    }
+    app.given_section("OLD-1", WaterBodyKind::River, WaterClass::III).await;
+    let new = NewKey { name: "old", section: Some("OLD-1"), expires_in_days: Some(1), ..Default::default() };
+    let old = models::api_keys::create(&app.db, new, Actor::cli("test"), Utc::now()).await.expect("key");
+    // Two days later, as far as the key is concerned.
+    models::entities::api_keys::Entity::update_many()
+        .col_expr(models::entities::api_keys::Column::ExpiresAt, (Utc::now() - TimeDelta::days(1)).into())
+        .filter(models::entities::api_keys::Column::Id.eq(old.model.id))
+        .exec(&app.db)
+        .await
+        .expect("age the key");
+    assert_eq!(app.post_readings(Some(&old.key), json!([])).await.0, StatusCode::UNAUTHORIZED, "an expired key");
 }
 
 #[tokio::test]
@@ -390,7 +417,9 @@ async fn five_wrong_passwords_lock_the_account_and_a_reset_unlocks_it() {
     assert_eq!((status, body["error"]["code"].clone()), (StatusCode::TOO_MANY_REQUESTS, json!("account_locked")));
     let (status, _) = app.login("clumsy", PASSWORD).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits out the lock");
-    models::users::reset_password(&app.db, "clumsy", "a brand new password", Utc::now()).await.expect("reset");
+    models::users::reset_password(&app.db, "clumsy", "a brand new password", Actor::cli("test"), Utc::now())
+        .await
+        .expect("reset");
     assert_eq!(app.login("clumsy", "a brand new password").await.0, StatusCode::OK);
 }
 
@@ -473,17 +502,9 @@ async fn a_station_key_submits_its_own_section_only() {
     let app = spawn_app().await;
     app.given_section("KEY-1", WaterBodyKind::River, WaterClass::III).await;
     app.given_section("KEY-2", WaterBodyKind::River, WaterClass::III).await;
-    let ctx = models::sections::find_by_code(&app.db, "KEY-1").await.expect("db").expect("s");
-    let (key, model) = models::api_keys::create(
-        &app.db,
-        "station-1",
-        models::api_keys::KeyScope::Section(ctx.section.id),
-        None,
-        None,
-        Utc::now(),
-    )
-    .await
-    .expect("key");
+    let new = NewKey { name: "station-1", section: Some("KEY-1"), ..Default::default() };
+    let created = models::api_keys::create(&app.db, new, Actor::cli("test"), Utc::now()).await.expect("key");
+    let (key, model) = (created.key, created.model);
     let reading = |section: &str| json!({"section": section, "parameter": "do", "sampled_at": "2026-11-20T08:00:00+08:00", "value": 6.0});
     assert_eq!(app.post_readings(Some(&key), json!([reading("KEY-1")])).await.0, StatusCode::OK);
     let (status, body) = app.post_readings(Some(&key), json!([reading("KEY-1"), reading("KEY-2")])).await;
@@ -493,7 +514,7 @@ async fn a_station_key_submits_its_own_section_only() {
         (json!(1), json!("section_not_allowed"))
     );
     assert_eq!(app.reading_count().await, 1, "the mixed batch stored nothing");
-    models::api_keys::revoke(&app.db, model.id, Utc::now()).await.expect("revoke");
+    models::api_keys::revoke(&app.db, model.id, Actor::cli("test"), Utc::now()).await.expect("revoke");
     assert_eq!(app.post_readings(Some(&key), json!([reading("KEY-1")])).await.0, StatusCode::UNAUTHORIZED);
 }
 
@@ -520,8 +541,10 @@ async fn every_write_is_in_the_audit_log_and_tampering_with_it_is_detected() {
     assert_eq!(status, StatusCode::CREATED);
 
     let (_, log) = app.get_as("/api/v1/audit?limit=10", Some(&admin)).await;
-    let actions: Vec<&str> =
-        log["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().expect("a")).collect();
+    // The accounts this test set up are audited too, as the command line's "test": leave them out.
+    let entries: Vec<&Value> =
+        log["entries"].as_array().expect("entries").iter().filter(|e| e["actor_label"] != "test").collect();
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().expect("a")).collect();
     // Newest first: the admin's new user, the reader's readings, the admin's and the reader's sign-ins.
     assert_eq!(actions, vec!["user.create", "readings.submit", "auth.login", "auth.login"]);
     assert_eq!(log["entries"][0]["actor_label"], "auditor");
@@ -529,7 +552,8 @@ async fn every_write_is_in_the_audit_log_and_tampering_with_it_is_detected() {
     assert_eq!(submit["after"]["stored"], 1);
     assert_eq!(submit["after"]["alerts_opened"], json!([1]));
     let (_, verdict) = app.get_as("/api/v1/audit/verify", Some(&admin)).await;
-    assert_eq!((verdict["intact"].clone(), verdict["entries"].clone()), (json!(true), json!(4)));
+    // The four above, and the creation of the two accounts the test set up.
+    assert_eq!((verdict["intact"].clone(), verdict["entries"].clone()), (json!(true), json!(4 + 2)));
 
     // The log refuses edits; someone with the database's full rights drops the guard and edits anyway.
     let sql = |s: &str| sea_orm::Statement::from_string(app.db.get_database_backend(), s.to_string());
@@ -550,7 +574,7 @@ async fn every_write_is_in_the_audit_log_and_tampering_with_it_is_detected() {
 
     let (_, verdict) = app.get_as("/api/v1/audit/verify", Some(&admin)).await;
     assert_eq!((verdict["intact"].clone(), verdict["broken_entry"].clone()), (json!(false), json!(edited.id)));
-    let cli = backend::admin::audit_verify(&app.settings).await.expect_err("the command fails");
+    let cli = backend::cli::admin::audit_verify(&app.settings).await.expect_err("the command fails");
     assert!(cli.to_string().contains(&format!("broken at entry {}", edited.id)), "{cli}");
 }
 
@@ -566,4 +590,60 @@ async fn the_api_is_described_and_its_viewer_works_offline() {
     let page = viewer.text().await.expect("html");
     assert!(page.contains("swagger"), "the bundled Swagger UI");
     assert!(!page.contains("https://"), "nothing fetched from elsewhere");
+}
+
+#[tokio::test]
+async fn a_keys_expiry_follows_one_rule_over_the_api_and_the_command_line() {
+    let app = spawn_app().await;
+    app.given_section("EXP-1", WaterBodyKind::River, WaterClass::III).await;
+    let admin = app.user_token(Role::Admin).await;
+    for days in [0, -1, 3651, 100_000_000] {
+        let body = json!({"name": "k", "section": "EXP-1", "expires_in_days": days});
+        let (status, answer) = app.post_json("/api/v1/api-keys", Some(&admin), &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{days}: {answer}");
+        assert_eq!(answer["error"]["details"][0]["field"], "expires_in_days");
+        assert!(answer["error"]["details"][0]["message_en"].as_str().is_some_and(|m| m.contains("1–3650")));
+    }
+    let url = app.settings.database_url.expose_secret().to_string();
+    for days in ["0", "-3", "3651"] {
+        let cli = backend::cli::Cli::parse_from([
+            "riverchief",
+            "--database-url",
+            &url,
+            "apikey",
+            "create",
+            "--name",
+            "k",
+            "--section",
+            "EXP-1",
+            "--expires-days",
+            days,
+        ]);
+        let err = backend::cli::run(cli).await.expect_err("the same rule on the command line");
+        assert!(err.to_string().contains("1–3650"), "{days}: {err}");
+    }
+    let (status, created) = app
+        .post_json("/api/v1/api-keys", Some(&admin), &json!({"name": "k", "section": "exp-1", "expires_in_days": 1}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Keys are listed with what they are limited to, by code, not by an internal id.
+    let (_, keys) = app.get_as("/api/v1/api-keys", Some(&admin)).await;
+    assert_eq!(keys["api_keys"][0]["scope"], "EXP-1");
+}
+
+#[tokio::test]
+async fn a_sign_in_form_without_its_fields_gets_our_page_not_a_parsers_message() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    browser.get("/login").await;
+    let response = browser.post_form("/login", &[("username", "x")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = response.text().await.expect("page");
+    assert!(page.contains("<form") && page.contains("登录表单已过期"), "{page}");
+    // A body that is no form at all is answered in the API's error shape.
+    let response = browser.client.post(app.url("/login")).header("content-type", "text/plain").body("x").send().await;
+    let response = response.expect("request");
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unsupported_media_type");
 }

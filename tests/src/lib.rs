@@ -14,8 +14,9 @@ use tempfile::TempDir;
 
 use backend::{Application, Settings};
 use jobs::{JobContext, Report};
+use models::audit::Actor;
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
-use models::domain::{ChiefLevel, ControlLevel, Role};
+use models::domain::{ChiefLevel, Code, ControlLevel, RegionLevel, Role};
 use models::registry::{self, NewChief, NewSection};
 
 pub use smtp::{ReceivedEmail, SmtpSink};
@@ -95,7 +96,7 @@ pub struct TestApp {
 /// Settings for a test app: random port, no scheduler, mail to `smtp`, files under `dir`.
 fn test_settings(database_url: String, dir: &TempDir, smtp: &SmtpSink) -> Settings {
     let mut settings = Settings::defaults();
-    settings.database_url = database_url;
+    settings.database_url = database_url.into();
     settings.http_addr = "127.0.0.1:0".parse().expect("addr");
     settings.scheduler = false;
     settings.smtp_url = Some(smtp.url().into());
@@ -208,23 +209,55 @@ impl TestApp {
         Browser { client, base_url: self.base_url.clone() }
     }
 
-    /// Creates a user with this role and password and returns its username.
+    /// Creates a user with this role and password and returns its username. A chief account acts as a new
+    /// river chief, an enterprise account for a new enterprise.
     pub async fn given_user(&self, role: Role, username: &str, password: &str) -> String {
-        models::users::create(
-            &self.db,
-            models::users::NewUser {
-                username,
-                password,
-                role,
-                display_name: None,
-                chief_id: None,
-                enterprise_id: None,
-                email: None,
-            },
-            Utc::now(),
-        )
-        .await
-        .expect("create user");
+        let now = Utc::now();
+        let chief_id = match role {
+            Role::Chief => {
+                let chief = NewChief {
+                    name: "测试河长",
+                    level: ChiefLevel::Village,
+                    position: None,
+                    phone: None,
+                    email: None,
+                    region_id: None,
+                };
+                Some(registry::create_chief(&self.db, chief, now).await.expect("chief").id)
+            }
+            _ => None,
+        };
+        let credit_code = match role {
+            Role::Enterprise => {
+                // A made-up code, unique per account: nine fixed characters, eight random digits, its check.
+                let digits: String = uuid::Uuid::new_v4().as_u128().to_string().chars().take(8).collect();
+                let code = models::domain::credit_code::CreditCode::complete(&format!("91360104M{digits}"))
+                    .expect("credit code")
+                    .to_string();
+                let enterprise = models::registry::NewEnterprise {
+                    credit_code: &code,
+                    name: "测试企业",
+                    region_id: None,
+                    address: None,
+                    industry: None,
+                    is_key_unit: false,
+                    contact_name: None,
+                    contact_phone: None,
+                };
+                registry::create_enterprise(&self.db, enterprise, now).await.expect("enterprise");
+                Some(code)
+            }
+            _ => None,
+        };
+        let new = models::users::NewUser {
+            username,
+            password,
+            role: role.as_str(),
+            chief_id,
+            enterprise: credit_code.as_deref(),
+            ..Default::default()
+        };
+        models::users::create(&self.db, new, Actor::cli("test"), now).await.expect("create user");
         username.to_string()
     }
 
@@ -323,7 +356,7 @@ impl TestApp {
         let db = &self.db;
         let region = match regions::Entity::find().filter(regions::Column::Code.eq(town.0)).one(db).await.expect("db") {
             Some(r) => r,
-            None => registry::create_region(db, town.0, town.1, "town", None).await.expect("region"),
+            None => registry::create_region(db, town.0, town.1, RegionLevel::Town, None).await.expect("region"),
         };
         let body = match water_bodies::Entity::find()
             .filter(water_bodies::Column::Code.eq(water.0))
@@ -373,11 +406,13 @@ impl TestApp {
         let now = Utc::now();
         let db = &self.db;
         let tag = code.to_lowercase();
-        let district =
-            registry::create_region(db, &format!("D-{code}"), "测试区", "district", None).await.expect("region");
-        let street = registry::create_region(db, &format!("S-{code}"), "测试街道", "street", Some(district.id))
+        let district = registry::create_region(db, &format!("D-{code}"), "测试区", RegionLevel::District, None)
             .await
             .expect("region");
+        let street =
+            registry::create_region(db, &format!("S-{code}"), "测试街道", RegionLevel::Street, Some(district.id))
+                .await
+                .expect("region");
         let water = registry::create_water_body(db, &format!("W-{code}"), &format!("测试河{code}"), kind, None)
             .await
             .expect("water body");

@@ -28,6 +28,11 @@ impl ReceivedEmail {
         self.parsed().body_html(0).map(|b| b.to_string())
     }
 
+    /// The `Message-ID`, without its angle brackets.
+    pub fn message_id(&self) -> Option<String> {
+        self.parsed().message_id().map(str::to_string)
+    }
+
     /// The decoded plain-text body.
     pub fn body(&self) -> String {
         self.parsed().body_text(0).map(|b| b.to_string()).unwrap_or_default()

@@ -2,17 +2,15 @@
 
 use axum::Json;
 use axum::extract::State;
-
-use crate::extract::Path;
 use axum::http::StatusCode;
-use chrono::{TimeDelta, Utc};
-use serde_json::json;
+use chrono::Utc;
 
-use models::db::begin_write;
+use models::api_keys::NewKey;
+use models::users::NewUser;
 
 use crate::auth::{Access, Via};
-use crate::error::{ApiError, Detail, ErrorResponse};
-use crate::extract;
+use crate::error::{ApiError, ErrorResponse};
+use crate::extract::{self, Path};
 use crate::state::AppState;
 use crate::views::accounts::{
     ApiKeyList, ApiKeyView, CreatedApiKey, MeView, NewApiKeyRequest, NewUserRequest, UserList, UserView,
@@ -38,10 +36,6 @@ pub async fn list_users(State(state): State<AppState>, _access: Access) -> Resul
     Ok(Json(UserList { count: users.len(), users }))
 }
 
-fn bad(field: &str, code: &str, zh: String, en: String) -> Detail {
-    Detail { index: None, field: field.into(), code: code.into(), message: zh, message_en: en }
-}
-
 /// Creates an account (admin). A chief account names its river chief; an enterprise account its enterprise.
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", security(("bearer" = [])), request_body = NewUserRequest,
     responses((status = 201, body = UserView), (status = 400, description = "Malformed JSON", body = ErrorResponse), (status = 413, description = "Body too large", body = ErrorResponse), (status = 415, description = "Not JSON", body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse),
@@ -51,73 +45,17 @@ pub async fn create_user(
     access: Access,
     extract::Json(body): extract::Json<NewUserRequest>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let link = crate::accounts::check_new_user(
-        &state.db,
-        &body.username,
-        &body.password,
-        &body.role,
-        body.chief_id,
-        body.enterprise.as_deref(),
-    )
-    .await?;
-    let tx = begin_write(&state.db).await?;
-    let user = models::users::create(
-        &tx,
-        models::users::NewUser {
-            username: &body.username,
-            password: &body.password,
-            role: link.role,
-            display_name: body.display_name.as_deref(),
-            chief_id: link.chief_id,
-            enterprise_id: link.enterprise_id,
-            email: body.email.as_deref(),
-        },
-        Utc::now(),
-    )
-    .await
-    .map_err(anyhow::Error::from)?;
-    let after = serde_json::to_value(UserView::from(&user)).ok();
-    crate::audit::append(
-        &tx,
-        crate::audit::actor(&access.auth),
-        "user.create",
-        "users",
-        Some(user.id.to_string()),
-        None,
-        after,
-    )
-    .await?;
-    tx.commit().await?;
+    let new = NewUser {
+        username: &body.username,
+        password: &body.password,
+        role: &body.role,
+        display_name: body.display_name.as_deref(),
+        email: body.email.as_deref(),
+        chief_id: body.chief_id,
+        enterprise: body.enterprise.as_deref(),
+    };
+    let user = models::users::create(&state.db, new, access.auth.actor(), Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
-}
-
-async fn set_disabled(
-    state: &AppState,
-    access: &Access,
-    username: &str,
-    disabled: bool,
-) -> Result<Json<UserView>, ApiError> {
-    let tx = begin_write(&state.db).await?;
-    let before = models::users::find_by_username(&tx, username).await?.ok_or_else(|| no_user(username))?;
-    let user =
-        models::users::set_disabled(&tx, username, disabled, Utc::now()).await?.ok_or_else(|| no_user(username))?;
-    let action = if disabled { "user.disable" } else { "user.enable" };
-    crate::audit::append(
-        &tx,
-        crate::audit::actor(&access.auth),
-        action,
-        "users",
-        Some(user.id.to_string()),
-        Some(json!({ "disabled": before.disabled })),
-        Some(json!({ "disabled": user.disabled })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(UserView::from(&user)))
-}
-
-fn no_user(username: &str) -> ApiError {
-    ApiError::not_found(&format!("用户“{username}”"), &format!("user '{username}'"))
 }
 
 /// Disables an account and revokes its tokens and sessions (admin).
@@ -130,15 +68,8 @@ pub async fn disable_user(
     access: Access,
     Path(username): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    if access.auth.user.as_ref().is_some_and(|u| u.username == username) {
-        return Err(ApiError::client(
-            StatusCode::CONFLICT,
-            "cannot_disable_self",
-            "不能停用当前登录的账号",
-            "an administrator cannot disable their own account",
-        ));
-    }
-    set_disabled(&state, &access, &username, true).await
+    let user = models::users::set_disabled(&state.db, &username, true, access.auth.actor(), Utc::now()).await?;
+    Ok(Json(UserView::from(&user)))
 }
 
 /// Enables a disabled account (admin).
@@ -150,7 +81,8 @@ pub async fn enable_user(
     access: Access,
     Path(username): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    set_disabled(&state, &access, &username, false).await
+    let user = models::users::set_disabled(&state.db, &username, false, access.auth.actor(), Utc::now()).await?;
+    Ok(Json(UserView::from(&user)))
 }
 
 /// Every API key (admin). Keys themselves are never shown again after creation.
@@ -169,39 +101,15 @@ pub async fn create_api_key(
     access: Access,
     extract::Json(body): extract::Json<NewApiKeyRequest>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
-    let scope = crate::accounts::key_scope(&state.db, body.section.as_deref(), body.outfall.as_deref()).await?;
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid(
-            "invalid_api_key",
-            "接口密钥参数有误",
-            "invalid API key request",
-            vec![bad(
-                "name",
-                "invalid_name",
-                "名称不能为空且不超过 64 个字符".into(),
-                "name must be 1–64 characters".into(),
-            )],
-        ));
-    }
-    let now = Utc::now();
-    let expires_at = body.expires_in_days.map(|d| now + TimeDelta::days(i64::from(d.clamp(1, 3650))));
-    let tx = begin_write(&state.db).await?;
-    let (key, model) =
-        models::api_keys::create(&tx, name, scope, access.auth.user.as_ref().map(|u| u.id), expires_at, now).await?;
-    let view = ApiKeyView::from(&model);
-    crate::audit::append(
-        &tx,
-        crate::audit::actor(&access.auth),
-        "api_key.create",
-        "api_keys",
-        Some(model.id.to_string()),
-        None,
-        serde_json::to_value(&view).ok(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(CreatedApiKey { key, api_key: view })))
+    let new = NewKey {
+        name: &body.name,
+        section: body.section.as_deref(),
+        outfall: body.outfall.as_deref(),
+        expires_in_days: body.expires_in_days,
+    };
+    let created = models::api_keys::create(&state.db, new, access.auth.actor(), Utc::now()).await?;
+    let api_key = ApiKeyView::new(&created.model, Some(created.scope));
+    Ok((StatusCode::CREATED, Json(CreatedApiKey { key: created.key, api_key })))
 }
 
 /// Revokes a key (admin): it stops working at once.
@@ -213,21 +121,6 @@ pub async fn revoke_api_key(
     access: Access,
     Path(id): Path<i32>,
 ) -> Result<Json<ApiKeyView>, ApiError> {
-    let tx = begin_write(&state.db).await?;
-    let key = models::api_keys::revoke(&tx, id, Utc::now())
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("接口密钥 {id}"), &format!("API key {id}")))?;
-    let view = ApiKeyView::from(&key);
-    crate::audit::append(
-        &tx,
-        crate::audit::actor(&access.auth),
-        "api_key.revoke",
-        "api_keys",
-        Some(id.to_string()),
-        None,
-        serde_json::to_value(&view).ok(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(view))
+    let key = models::api_keys::revoke(&state.db, id, access.auth.actor(), Utc::now()).await?;
+    Ok(Json(ApiKeyView::new(&key, None)))
 }

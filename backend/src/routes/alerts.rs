@@ -10,7 +10,9 @@ use utoipa::IntoParams;
 use models::domain::authz::Grant;
 
 use crate::auth::Access;
-use crate::error::{ApiError, ErrorResponse};
+use models::domain::quote;
+
+use crate::error::{ApiError, Detail, ErrorResponse};
 use crate::state::AppState;
 use crate::views::alerts::{AlertList, AlertView};
 
@@ -37,18 +39,12 @@ pub async fn list(
         None | Some("open") => false,
         Some("all") => true,
         Some(other) => {
-            return Err(ApiError::invalid(
-                "invalid_query",
-                "查询参数有误",
-                "invalid query parameters",
-                vec![crate::error::Detail {
-                    index: None,
-                    field: "status".into(),
-                    code: "invalid_status".into(),
-                    message: format!("状态“{other}”无效，可用 open、all"),
-                    message_en: format!("status '{other}' is not open or all"),
-                }],
-            ));
+            return Err(ApiError::invalid_query(vec![Detail::new(
+                "status",
+                "invalid_status",
+                format!("状态“{}”无效，可用 open、all", quote(other)),
+                format!("status '{}' is not open or all", quote(other)),
+            )]));
         }
     };
     let sections = match access.grant {
@@ -56,7 +52,7 @@ pub async fn list(
         Grant::Chain(chief) => Some(models::chiefs::reach(&state.db, chief).await?.section_ids),
         _ => Some(Vec::new()),
     };
-    let limit = crate::routes::limit(q.limit, 100, 500)?;
+    let limit = crate::extract::limit(q.limit, 100, 500)?;
     let alerts: Vec<AlertView> = models::alerts::list(&state.db, sections.as_deref(), include_closed, limit)
         .await?
         .iter()

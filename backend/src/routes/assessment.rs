@@ -12,6 +12,7 @@ use serde::Deserialize;
 use models::assessment::{self, Scope};
 use models::domain::evaluation::Rounding;
 use models::domain::period::{Period, YearMonth};
+use models::domain::{Code, quote};
 
 use crate::error::{ApiError, Detail};
 use crate::state::AppState;
@@ -40,21 +41,17 @@ enum Format {
     Xlsx,
 }
 
-fn detail(field: &str, code: &str, zh: String, en: String) -> Detail {
-    Detail { index: None, field: field.into(), code: code.into(), message: zh, message_en: en }
-}
-
 fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Detail> {
     match query {
         Some("json") => return Ok(Format::Json),
         Some("csv") => return Ok(Format::Csv),
         Some("xlsx") => return Ok(Format::Xlsx),
         Some(other) => {
-            return Err(detail(
+            return Err(Detail::new(
                 "format",
                 "invalid_format",
-                format!("不支持的格式“{other}”，可用 json、csv、xlsx"),
-                format!("unsupported format '{other}': use json, csv or xlsx"),
+                format!("不支持的格式“{}”，可用 json、csv、xlsx", quote(other)),
+                format!("unsupported format '{}': use json, csv or xlsx", quote(other)),
             ));
         }
         None => {}
@@ -89,11 +86,11 @@ pub async fn assessment(
     let scope = match query.scope.as_deref() {
         None => Some(Scope::District),
         Some(s) => Scope::parse(s).or_else(|| {
-            details.push(detail(
+            details.push(Detail::new(
                 "scope",
                 "invalid_scope",
-                format!("评价范围“{s}”无效，可用 town、river、district、level"),
-                format!("scope '{s}' is not one of town, river, district, level"),
+                format!("评价范围“{}”无效，可用 {}", quote(s), Scope::codes()),
+                format!("scope '{}' is not one of {}", quote(s), Scope::codes()),
             ));
             None
         }),
@@ -102,10 +99,10 @@ pub async fn assessment(
         None => Some(Period::Month(YearMonth::of(today).previous())),
         Some(p) => Period::parse(p, today)
             .map_err(|e| {
-                details.push(detail(
+                details.push(Detail::new(
                     "period",
                     "invalid_period",
-                    format!("评价时段“{p}”无效，可用 2026-10、2026-Q3、2026、2026-YTD"),
+                    format!("评价时段“{}”无效，可用 2026-10、2026-Q3、2026、2026-YTD（{}）", quote(p), e.zh()),
                     e.to_string(),
                 ))
             })
@@ -113,12 +110,12 @@ pub async fn assessment(
     };
     let format = format_of(query.format.as_deref(), &headers).map_err(|d| details.push(d)).ok();
     let (Some(scope), Some(period), Some(format)) = (scope, period, format) else {
-        return Err(ApiError::invalid("invalid_query", "查询参数有误", "invalid query parameters", details));
+        return Err(ApiError::invalid_query(details));
     };
 
     let result = assessment::assess(&state.db, scope, period, Rounding::PerItem).await?;
     let view = AssessmentView::from(&result);
-    let file = format!("assessment-{}-{}", scope.code(), period.code());
+    let file = format!("assessment-{}-{}", scope.as_str(), period.code());
     Ok(match format {
         Format::Json => axum::Json(view).into_response(),
         Format::Csv => attachment(to_csv(&view)?, "text/csv; charset=utf-8", &format!("{file}.csv")),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use models::audit::{AuditFilter, Verification};
+use models::domain::Code;
 
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorResponse};
@@ -60,7 +61,7 @@ pub async fn list(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditList>, ApiError> {
     let filter = AuditFilter {
-        limit: crate::routes::limit(q.limit, 50, models::audit::LIST_LIMIT_MAX)?,
+        limit: crate::extract::limit(q.limit, 50, models::audit::LIST_LIMIT_MAX)?,
         before_id: q.before_id,
         action: q.action,
         actor_label: q.actor,
@@ -71,7 +72,7 @@ pub async fn list(
         .map(|e| AuditEntryView {
             id: e.id,
             at: local_time(e.at),
-            actor_kind: e.actor_kind,
+            actor_kind: e.actor_kind.as_str().to_string(),
             actor_label: e.actor_label,
             action: e.action,
             entity: e.entity,

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 
-use crate::auth::{Access, Via, client_ip, sign_in};
+use models::auth::{Issue, Presented};
+
+use crate::auth::{Access, Via, check_sign_in_rate, client_ip};
 use crate::error::{ApiError, ErrorResponse};
 use crate::extract;
 use crate::state::AppState;
@@ -23,18 +25,17 @@ use crate::views::auth::{TokenRequest, TokenResponse};
         (status = 422, description = "Missing fields", body = ErrorResponse),
         (status = 429, description = "Too many attempts, or the account is locked", body = ErrorResponse),
     ))]
-#[tracing::instrument(skip_all, fields(username = %body.username))]
+#[tracing::instrument(skip_all, fields(username = %models::domain::quote(&body.username)))]
 pub async fn issue_token(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
     extract::Json(body): extract::Json<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let user = sign_in(&state, client_ip(&extensions), &body.username, &body.password).await?;
-    let (token, expires_at) =
-        models::users::issue_token(&state.db, user.id, Some("api"), state.token_ttl, Utc::now()).await?;
-    crate::audit::record_login(&state, &user, "token").await?;
-    tracing::info!(user = user.id, "token issued");
-    Ok(Json(TokenResponse::new(token, expires_at, &user)))
+    check_sign_in_rate(&state, client_ip(&extensions))?;
+    let issue = Issue::Token { label: "api", ttl: state.token_ttl };
+    let signed_in = models::auth::sign_in(&state.db, &body.username, &body.password, issue, Utc::now()).await?;
+    tracing::info!(user = signed_in.user.id, "token issued");
+    Ok(Json(TokenResponse::new(signed_in.secret, signed_in.expires_at, &signed_in.user)))
 }
 
 /// Sign out: the presented bearer token (or web session) stops working at once.
@@ -44,15 +45,13 @@ pub async fn issue_token(
         (status = 401, description = "Not signed in", body = ErrorResponse),
     ))]
 pub async fn logout(State(state): State<AppState>, access: Access) -> Result<StatusCode, ApiError> {
-    let now = Utc::now();
-    match &access.auth.via {
-        Via::Token(token) => models::users::revoke_token(&state.db, token, now).await?,
-        Via::Session(token) => models::sessions::revoke(&state.db, token, now).await?,
-        Via::ApiKey | Via::Nothing => false,
+    let presented = match &access.auth.via {
+        Via::Token(token) => Some(Presented::Token(token)),
+        Via::Session(token) => Some(Presented::Session(token)),
+        Via::ApiKey | Via::Nothing => None,
     };
-    if let Some(user) = &access.auth.user {
-        crate::audit::record(&state, &access.auth, "auth.logout", "users", Some(user.id.to_string()), None, None)
-            .await?;
+    if let (Some(presented), Some(user)) = (presented, &access.auth.user) {
+        models::auth::sign_out(&state.db, presented, user, Utc::now()).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

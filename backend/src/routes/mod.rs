@@ -1,6 +1,7 @@
-//! The HTTP routes and the rule each one needs. API routes are registered through utoipa-axum, so the
-//! router and the OpenAPI description are built from the same list and cannot disagree; [`RULES`] gives
-//! every route its access rule, and a route without one serves nobody.
+//! The HTTP routes. Each route is registered once, in [`routes`], with its access rule beside it: utoipa-axum
+//! builds the router and the OpenAPI description from the handler's `#[utoipa::path]` (where its path is
+//! written), and the same registration records the rule in the [`RuleTable`] that `auth::authorize`
+//! consults. A route without a rule serves nobody.
 
 mod accounts;
 mod alerts;
@@ -18,61 +19,22 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
+use utoipa::openapi::path::PathItem;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use models::domain::authz::Action;
 
-use crate::auth::{Rule, authorize};
+use crate::auth::{Rule, RuleTable, authorize};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Every route's rule: method, path pattern (as axum matches it), rule.
-pub const RULES: &[(&str, &str, Rule)] = &[
-    ("GET", "/health", Rule::Public),
-    ("GET", "/", Rule::Page(Action::ReadSections)),
-    ("GET", "/login", Rule::Public),
-    ("POST", "/login", Rule::Public),
-    ("POST", "/logout", Rule::Page(Action::ReadOwnAccount)),
-    ("POST", "/api/v1/auth/token", Rule::Public),
-    ("POST", "/api/v1/auth/logout", Rule::Api(Action::ReadOwnAccount)),
-    ("GET", "/api/v1/me", Rule::Api(Action::ReadOwnAccount)),
-    ("GET", "/api/v1/sections", Rule::Api(Action::ReadSections)),
-    ("GET", "/api/v1/sections/{code}", Rule::Api(Action::ReadSections)),
-    ("GET", "/api/v1/assessment", Rule::Api(Action::ReadSections)),
-    ("POST", "/api/v1/readings", Rule::Api(Action::SubmitReadings)),
-    ("GET", "/api/v1/enterprises", Rule::Api(Action::ReadEnterprises)),
-    ("GET", "/api/v1/enterprises/{credit_code}", Rule::Api(Action::ReadEnterprises)),
-    ("GET", "/api/v1/alerts", Rule::Api(Action::ReadAlerts)),
-    ("GET", "/api/v1/users", Rule::Api(Action::ManageUsers)),
-    ("POST", "/api/v1/users", Rule::Api(Action::ManageUsers)),
-    ("POST", "/api/v1/users/{username}/disable", Rule::Api(Action::ManageUsers)),
-    ("POST", "/api/v1/users/{username}/enable", Rule::Api(Action::ManageUsers)),
-    ("GET", "/api/v1/api-keys", Rule::Api(Action::ManageApiKeys)),
-    ("POST", "/api/v1/api-keys", Rule::Api(Action::ManageApiKeys)),
-    ("DELETE", "/api/v1/api-keys/{id}", Rule::Api(Action::ManageApiKeys)),
-    ("GET", "/api/v1/audit", Rule::Api(Action::ReadAudit)),
-    ("GET", "/api/v1/audit/verify", Rule::Api(Action::ReadAudit)),
-];
-
-/// Whether any method of this path has a rule.
-pub fn has_rules(path: &str) -> bool {
-    RULES.iter().any(|(_, p, _)| *p == path)
-}
-
-/// The rule for a matched route.
-pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
-    // HEAD is answered by the GET route.
-    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
-    RULES.iter().find(|(m, p, _)| *m == method && *p == path).map(|(_, _, rule)| *rule)
-}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -113,45 +75,95 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The API routes and their description.
-fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(health::health))
-        .routes(routes!(auth::issue_token))
-        .routes(routes!(auth::logout))
-        .routes(routes!(accounts::me))
-        .routes(routes!(sections::list))
-        .routes(routes!(sections::detail))
-        .routes(routes!(assessment::assessment))
-        .routes(routes!(readings::submit))
-        .routes(routes!(enterprises::list))
-        .routes(routes!(enterprises::detail))
-        .routes(routes!(alerts::list))
-        .routes(routes!(accounts::list_users, accounts::create_user))
-        .routes(routes!(accounts::disable_user))
-        .routes(routes!(accounts::enable_user))
-        .routes(routes!(accounts::list_api_keys, accounts::create_api_key))
-        .routes(routes!(accounts::revoke_api_key))
-        .routes(routes!(audit::list))
-        .routes(routes!(audit::verify))
-        .split_for_parts()
+/// Registers routes and their rules together.
+struct Routes {
+    router: OpenApiRouter<AppState>,
+    rules: RuleTable,
+}
+
+/// The methods an OpenAPI path item describes.
+fn methods(item: &PathItem) -> Vec<Method> {
+    [
+        (&item.get, Method::GET),
+        (&item.post, Method::POST),
+        (&item.put, Method::PUT),
+        (&item.patch, Method::PATCH),
+        (&item.delete, Method::DELETE),
+    ]
+    .into_iter()
+    .filter(|(op, _)| op.is_some())
+    .map(|(_, m)| m)
+    .collect()
+}
+
+impl Routes {
+    /// An API route described by its handler's `#[utoipa::path]`.
+    fn api(mut self, rule: Rule, route: UtoipaMethodRouter<AppState>) -> Self {
+        for (path, item) in &route.1.paths {
+            for method in methods(item) {
+                self.rules.add(method, path, rule);
+            }
+        }
+        self.router = self.router.routes(route);
+        self
+    }
+
+    /// A web page (not part of the API description).
+    fn page(mut self, rule: Rule, method: Method, path: &str, handler: MethodRouter<AppState>) -> Self {
+        self.rules.add(method, path, rule);
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+/// Every route, with its rule.
+fn routes() -> Routes {
+    use Rule::{Api, Page, Public};
+    let routes = Routes { router: OpenApiRouter::with_openapi(ApiDoc::openapi()), rules: RuleTable::default() };
+    routes
+        .api(Public, routes!(health::health))
+        .api(Public, routes!(auth::issue_token))
+        .api(Api(Action::ReadOwnAccount), routes!(auth::logout))
+        .api(Api(Action::ReadOwnAccount), routes!(accounts::me))
+        .api(Api(Action::ReadSections), routes!(sections::list))
+        .api(Api(Action::ReadSections), routes!(sections::detail))
+        .api(Api(Action::ReadSections), routes!(assessment::assessment))
+        .api(Api(Action::SubmitReadings), routes!(readings::submit))
+        .api(Api(Action::ReadEnterprises), routes!(enterprises::list))
+        .api(Api(Action::ReadEnterprises), routes!(enterprises::detail))
+        .api(Api(Action::ReadAlerts), routes!(alerts::list))
+        .api(Api(Action::ManageUsers), routes!(accounts::list_users))
+        .api(Api(Action::ManageUsers), routes!(accounts::create_user))
+        .api(Api(Action::ManageUsers), routes!(accounts::disable_user))
+        .api(Api(Action::ManageUsers), routes!(accounts::enable_user))
+        .api(Api(Action::ManageApiKeys), routes!(accounts::list_api_keys))
+        .api(Api(Action::ManageApiKeys), routes!(accounts::create_api_key))
+        .api(Api(Action::ManageApiKeys), routes!(accounts::revoke_api_key))
+        .api(Api(Action::ReadAudit), routes!(audit::list))
+        .api(Api(Action::ReadAudit), routes!(audit::verify))
+        .page(Page(Action::ReadSections), Method::GET, "/", get(pages::home))
+        .page(Public, Method::GET, "/login", get(pages::login_form))
+        .page(Public, Method::POST, "/login", post(pages::login))
+        .page(Page(Action::ReadOwnAccount), Method::POST, "/logout", post(pages::logout))
+}
+
+/// Every route's access rule, as the router applies it.
+pub fn rules() -> RuleTable {
+    routes().rules
 }
 
 /// The OpenAPI description, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().1
+    routes().router.split_for_parts().1
 }
 
-pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api();
-    let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout));
+pub fn router(mut state: AppState) -> Router {
+    let Routes { router, rules } = routes();
+    let (routes, openapi) = router.split_for_parts();
+    state.rules = std::sync::Arc::new(rules);
     let secure = state.settings.cookie_secure;
 
-    let guarded = api
-        .merge(pages)
+    let guarded = routes
         .fallback(not_found)
         // After routing, so the rule is looked up by the matched path.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorize));
@@ -198,26 +210,6 @@ fn security_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
             .push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains")));
     }
     headers
-}
-
-/// A list's `limit` query parameter: `default` when absent, refused outside 1..=`max`.
-pub fn limit(given: Option<u64>, default: u64, max: u64) -> Result<u64, ApiError> {
-    match given {
-        None => Ok(default),
-        Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::invalid(
-            "invalid_query",
-            "查询参数有误",
-            "invalid query parameters",
-            vec![crate::error::Detail {
-                index: None,
-                field: "limit".into(),
-                code: "out_of_range".into(),
-                message: format!("limit 须在 1–{max} 之间，收到 {n}"),
-                message_en: format!("limit must be 1–{max}, got {n}"),
-            }],
-        )),
-    }
 }
 
 async fn not_found() -> ApiError {

@@ -3,8 +3,7 @@
 //! from the session).
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -12,10 +11,12 @@ use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 
 use models::app_meta::{self, DEMO_DATASET};
+use models::auth::{Issue, Presented};
 use models::secret;
 
-use crate::auth::{Access, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Via, client_ip, sign_in};
+use crate::auth::{Access, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Via, check_sign_in_rate, client_ip, local_path};
 use crate::error::ApiError;
+use crate::extract::{Form, Query};
 use crate::state::AppState;
 use crate::views::home::{Home, Login, SectionRow};
 
@@ -46,14 +47,6 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after signing in.
-fn local(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".into(),
-    }
-}
-
 fn login_page(
     state: &AppState,
     jar: CookieJar,
@@ -73,13 +66,18 @@ pub async fn login_form(
     jar: CookieJar,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, ApiError> {
-    login_page(&state, jar, &local(q.next.as_deref()), None, StatusCode::OK)
+    login_page(&state, jar, local_path(q.next.as_deref()), None, StatusCode::OK)
 }
 
+/// The sign-in form. Every field may be missing: a form without its fields is answered with the sign-in
+/// page and a message, as a person at a browser needs, not with a parser's error.
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     password: String,
+    #[serde(default)]
     csrf: String,
     next: Option<String>,
 }
@@ -91,28 +89,38 @@ pub async fn login(
     extensions: axum::http::Extensions,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
-    let next = local(form.next.as_deref());
+    let next = local_path(form.next.as_deref());
     let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     if expected.is_empty() || !secret::constant_time_eq(&form.csrf, &expected) {
         let message = "登录表单已过期，请重新提交 / The sign-in form expired; please try again".to_string();
-        return login_page(&state, jar, &next, Some(message), StatusCode::FORBIDDEN);
+        return login_page(&state, jar, next, Some(message), StatusCode::FORBIDDEN);
     }
-    let user = match sign_in(&state, client_ip(&extensions), &form.username, &form.password).await {
-        Ok(user) => user,
+    let ttl = TimeDelta::hours(state.settings.session_ttl_hours.max(1));
+    let signed_in = match check_sign_in_rate(&state, client_ip(&extensions)) {
+        Ok(()) => models::auth::sign_in(&state.db, &form.username, &form.password, Issue::Session { ttl }, Utc::now())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    let signed_in = match signed_in {
+        Ok(signed_in) => signed_in,
         Err(ApiError::Client { status, message, message_en, .. }) => {
-            return login_page(&state, jar, &next, Some(format!("{message} / {message_en}")), status);
+            return login_page(&state, jar, next, Some(format!("{message} / {message_en}")), status);
         }
         Err(e) => return Err(e),
     };
-    let ttl = TimeDelta::hours(state.settings.session_ttl_hours.max(1));
-    let (token, _) = models::sessions::create(&state.db, user.id, ttl, Utc::now()).await?;
-    crate::audit::record_login(&state, &user, "session").await?;
-    let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(cookie(&state, SESSION_COOKIE, token, ttl));
-    Ok((jar, Redirect::to(&next)).into_response())
+    let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(cookie(
+        &state,
+        SESSION_COOKIE,
+        signed_in.secret,
+        ttl,
+    ));
+    Ok((jar, Redirect::to(next)).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct LogoutForm {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -129,10 +137,8 @@ pub async fn logout(
     if !secret::constant_time_eq(&form.csrf, &secret::csrf_token(token)) {
         return Err(ApiError::client(StatusCode::FORBIDDEN, "csrf_failed", "CSRF 令牌无效", "wrong CSRF token"));
     }
-    models::sessions::revoke(&state.db, token, Utc::now()).await?;
     if let Some(user) = &access.auth.user {
-        crate::audit::record(&state, &access.auth, "auth.logout", "users", Some(user.id.to_string()), None, None)
-            .await?;
+        models::auth::sign_out(&state.db, Presented::Session(token), user, Utc::now()).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())

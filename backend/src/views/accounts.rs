@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use models::api_keys::KeyRow;
+use models::domain::Code;
 use models::entities::{api_keys, users};
 
 use super::local_time;
@@ -40,7 +42,7 @@ impl From<&users::Model> for UserView {
     fn from(u: &users::Model) -> Self {
         UserView {
             username: u.username.clone(),
-            role: u.role.clone(),
+            role: u.role.as_str().into(),
             display_name: u.display_name.clone(),
             email: u.email.clone(),
             chief_id: u.chief_id,
@@ -87,25 +89,34 @@ pub struct ApiKeyView {
     pub prefix: String,
     pub section_id: Option<i32>,
     pub outfall_id: Option<i32>,
+    /// What the key is limited to: a section's code, or an outfall as `CREDIT_CODE/OUTFALL_CODE`.
+    pub scope: Option<String>,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
 }
 
-impl From<&api_keys::Model> for ApiKeyView {
-    fn from(k: &api_keys::Model) -> Self {
+impl ApiKeyView {
+    pub fn new(k: &api_keys::Model, scope: Option<String>) -> Self {
         ApiKeyView {
             id: k.id,
             name: k.name.clone(),
             prefix: k.prefix.clone(),
             section_id: k.section_id,
             outfall_id: k.outfall_id,
+            scope,
             created_at: local_time(k.created_at),
             expires_at: k.expires_at.map(local_time),
             revoked_at: k.revoked_at.map(local_time),
             last_used_at: k.last_used_at.map(local_time),
         }
+    }
+}
+
+impl From<&KeyRow> for ApiKeyView {
+    fn from(row: &KeyRow) -> Self {
+        Self::new(&row.key, row.scope.clone())
     }
 }
 
@@ -124,8 +135,9 @@ pub struct NewApiKeyRequest {
     pub name: String,
     pub section: Option<String>,
     pub outfall: Option<String>,
-    /// Days until the key stops working; no expiry when absent.
-    pub expires_in_days: Option<u32>,
+    /// Days until the key stops working, 1–3650; no expiry when absent.
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]

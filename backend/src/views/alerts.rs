@@ -1,10 +1,11 @@
 //! Alerts on the wire.
 
+use models::domain::Code;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use models::alerts::AlertRow;
-use models::domain::gb3838::{Parameter, WaterClass};
+use models::domain::gb3838::WaterClass;
 
 use super::local_time;
 
@@ -43,17 +44,17 @@ impl From<&AlertRow> for AlertView {
             section: r.section.code.clone(),
             section_name: r.section.name.clone(),
             water_body: r.water_body.as_ref().map(|w| w.name.clone()),
-            parameter_name: Parameter::parse(&a.parameter).map(|p| p.info().name_zh),
-            parameter: a.parameter.clone(),
-            kind: a.kind.clone(),
-            status: a.status.clone(),
+            parameter_name: Some(a.parameter.info().name_zh),
+            parameter: a.parameter.key().to_string(),
+            kind: a.kind.as_str().to_string(),
+            status: a.status.as_str().to_string(),
             escalation_level: a.escalation_level,
-            target_class: WaterClass::from_rank(a.target_class),
+            target_class: Some(a.target_class),
             last_value: a.last_value,
-            last_class: WaterClass::from_rank(a.last_class),
+            last_class: Some(a.last_class),
             last_sampled_at: local_time(a.last_sampled_at),
             worst_value: a.worst_value,
-            worst_class: WaterClass::from_rank(a.worst_class),
+            worst_class: Some(a.worst_class),
             reading_count: a.reading_count,
             opened_at: local_time(a.opened_at),
             updated_at: local_time(a.updated_at),

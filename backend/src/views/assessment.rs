@@ -1,5 +1,6 @@
 //! The assessment on the wire: JSON, and the same figures as CSV and XLSX with Chinese column headers.
 
+use models::domain::Code;
 use serde::Serialize;
 
 use models::assessment::{Assessment, SectionResult, UnitAssessment};
@@ -181,7 +182,7 @@ impl From<&UnitAssessment> for UnitView {
 impl From<&Assessment> for AssessmentView {
     fn from(a: &Assessment) -> Self {
         AssessmentView {
-            scope: a.scope.code(),
+            scope: a.scope.as_str(),
             scope_zh: a.scope.zh(),
             period: a.period.clone(),
             period_label: a.period_label.clone(),

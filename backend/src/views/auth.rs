@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use models::domain::Code;
 use models::entities::users;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -33,7 +34,7 @@ impl TokenResponse {
             expires_at: super::local_time(expires_at),
             user: UserView {
                 username: user.username.clone(),
-                role: user.role.clone(),
+                role: user.role.as_str().into(),
                 display_name: user.display_name.clone(),
             },
         }

@@ -1,5 +1,6 @@
 //! Enterprises, outfalls and self-checks on the wire.
 
+use models::domain::Code;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -114,7 +115,7 @@ impl From<&EnterpriseDetail> for EnterpriseDetailView {
                     value: c.value,
                     unit: c.unit.clone(),
                     below_detection: c.below_detection,
-                    verdict: c.verdict.clone(),
+                    verdict: c.verdict.map(|v| v.as_str().to_string()),
                     submitted_at: local_time(c.submitted_at),
                 })
                 .collect(),

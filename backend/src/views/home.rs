@@ -3,8 +3,6 @@
 use askama::Template;
 use chrono_tz::Asia::Shanghai;
 
-use models::domain::ControlLevel;
-use models::domain::gb3838::WaterClass;
 use models::sections::SectionOverview;
 
 #[derive(Template)]
@@ -43,7 +41,7 @@ pub struct SectionRow {
 
 impl From<SectionOverview> for SectionRow {
     fn from(o: SectionOverview) -> Self {
-        let target = WaterClass::from_rank(o.section.target_class);
+        let target = Some(o.section.target_class);
         let (latest, status, colour, misses_target, sampled_at) = match &o.latest {
             Some(l) => {
                 let status = l.class.status();
@@ -59,7 +57,7 @@ impl From<SectionOverview> for SectionRow {
             name: o.section.name,
             water_body: o.water_body.name,
             region: o.region.map(|r| r.name).unwrap_or_default(),
-            control_level: ControlLevel::parse(&o.section.control_level).map_or("—", ControlLevel::zh),
+            control_level: o.section.control_level.zh(),
             target: target.map_or_else(|| "—".into(), |t| format!("{t} 类")),
             latest,
             status,

@@ -1,14 +1,12 @@
 //! The readings batch on the wire: `{"readings":[{"section","parameter","sampled_at","value",…}]}`.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use models::domain::gb3838::WaterClass;
-use models::domain::reading::{ReadingInput, ValidReading, ValueInput};
+use models::domain::quote;
+use models::domain::reading::{ReadingInput, ValueInput};
 use models::readings::IngestResult;
-use models::sections::SectionContext;
 
 use crate::error::{ApiError, Detail};
 
@@ -47,21 +45,24 @@ pub const MAX_BATCH: usize = 10_000;
 const FIELDS: [&str; 8] =
     ["section", "parameter", "sampled_at", "value", "unit", "below_detection", "detection_limit", "flag"];
 
-/// Splits the body into one unchecked input per reading, or the problems that make an item unreadable.
-pub fn parse_batch(body: &Value) -> Result<Vec<Result<ReadingInput, Vec<Detail>>>, ApiError> {
-    let whole = |code, zh: &str, en: &str| {
-        ApiError::invalid(
-            code,
-            zh,
-            en,
-            vec![Detail {
-                index: None,
-                field: "readings".into(),
-                code: code.into(),
-                message: zh.into(),
-                message_en: en.into(),
-            }],
-        )
+/// The readings of a body, each with its position, and the problems of items that cannot be read at all.
+pub struct Batch {
+    pub items: Vec<(usize, ReadingInput)>,
+    pub problems: Vec<Detail>,
+}
+
+/// Splits the body into one unchecked input per reading; items that are not readable (wrong JSON types,
+/// unknown fields) are named in [`Batch::problems`]. A body that is not `{"readings": [...]}` is refused
+/// whole.
+pub fn parse_batch(body: &Value) -> Result<Batch, ApiError> {
+    let whole = |code, zh: &str, en: &str| ApiError::invalid(code, zh, en, vec![Detail::new("readings", code, zh, en)]);
+    let Some(body) = body.as_object() else {
+        return Err(ApiError::client(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "请求体应为 JSON 对象：{\"readings\": [...]}",
+            "the request body must be a JSON object: {\"readings\": [...]}",
+        ));
     };
     let Some(items) = body.get("readings") else {
         return Err(whole(
@@ -70,6 +71,13 @@ pub fn parse_batch(body: &Value) -> Result<Vec<Result<ReadingInput, Vec<Detail>>
             "missing field readings (an array of readings)",
         ));
     };
+    if let Some(key) = body.keys().find(|k| *k != "readings") {
+        let (zh, en) = (
+            format!("未知字段 {}（请求体只有 readings 一个字段）", quote(key)),
+            format!("unknown field {} (the body has one field, readings)", quote(key)),
+        );
+        return Err(ApiError::invalid("unknown_field", &zh, &en, vec![Detail::new(key, "unknown_field", &zh, &en)]));
+    }
     let Some(items) = items.as_array() else {
         return Err(whole("invalid_type", "readings 应为数组", "readings must be an array"));
     };
@@ -83,54 +91,58 @@ pub fn parse_batch(body: &Value) -> Result<Vec<Result<ReadingInput, Vec<Detail>>
             &format!("at most {MAX_BATCH} readings per request, got {}", items.len()),
         ));
     }
-    Ok(items.iter().enumerate().map(|(index, item)| parse_item(index, item)).collect())
+    let mut batch = Batch { items: Vec::with_capacity(items.len()), problems: Vec::new() };
+    for (index, item) in items.iter().enumerate() {
+        match parse_item(item) {
+            Ok(input) => batch.items.push((index, input)),
+            Err(problems) => batch.problems.extend(problems.into_iter().map(|d| d.at(index))),
+        }
+    }
+    Ok(batch)
 }
 
-fn parse_item(index: usize, item: &Value) -> Result<ReadingInput, Vec<Detail>> {
+fn parse_item(item: &Value) -> Result<ReadingInput, Vec<Detail>> {
     let Some(obj) = item.as_object() else {
-        return Err(vec![detail(
-            index,
+        return Err(vec![Detail::new(
             "reading",
             "invalid_type",
-            "每条监测数据应为 JSON 对象".into(),
-            "each reading must be a JSON object".into(),
+            "每条监测数据应为 JSON 对象",
+            "each reading must be a JSON object",
         )]);
     };
     let mut problems = Vec::new();
     for key in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-        problems.push(detail(
-            index,
+        problems.push(Detail::new(
             key,
             "unknown_field",
-            format!("未知字段 {key}（可用字段：{}）", FIELDS.join(", ")),
-            format!("unknown field {key} (fields are: {})", FIELDS.join(", ")),
+            format!("未知字段 {}（可用字段：{}）", quote(key), FIELDS.join(", ")),
+            format!("unknown field {} (fields are: {})", quote(key), FIELDS.join(", ")),
         ));
     }
     let input = ReadingInput {
-        section: text(obj, index, "section", &mut problems),
-        parameter: text(obj, index, "parameter", &mut problems),
-        sampled_at: text(obj, index, "sampled_at", &mut problems),
+        section: text(obj, "section", &mut problems),
+        parameter: text(obj, "parameter", &mut problems),
+        sampled_at: text(obj, "sampled_at", &mut problems),
         value: match obj.get("value") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => n.as_f64().map(ValueInput::Number),
             Some(Value::String(s)) => Some(ValueInput::Text(s.clone())),
-            Some(other) => {
-                problems.push(detail(
-                    index,
+            Some(_) => {
+                problems.push(Detail::new(
                     "value",
                     "not_a_number",
-                    format!("数值应为数字或如 \"<0.01\" 的文本，收到 {other}"),
-                    format!("value must be a number or text such as \"<0.01\", got {other}"),
+                    "数值应为数字或如 \"<0.01\" 的文本",
+                    "value must be a number or text such as \"<0.01\"",
                 ));
                 None
             }
         },
-        unit: text(obj, index, "unit", &mut problems),
+        unit: text(obj, "unit", &mut problems),
         below_detection: match obj.get("below_detection") {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
             Some(_) => {
-                problems.push(wrong_type(index, "below_detection", "true/false", "a boolean"));
+                problems.push(wrong_type("below_detection", "true/false", "a boolean"));
                 None
             }
         },
@@ -138,42 +150,28 @@ fn parse_item(index: usize, item: &Value) -> Result<ReadingInput, Vec<Detail>> {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => n.as_f64(),
             Some(_) => {
-                problems.push(wrong_type(index, "detection_limit", "数字", "a number"));
+                problems.push(wrong_type("detection_limit", "数字", "a number"));
                 None
             }
         },
-        flag: text(obj, index, "flag", &mut problems),
+        flag: text(obj, "flag", &mut problems),
     };
     if problems.is_empty() { Ok(input) } else { Err(problems) }
 }
 
-fn text(obj: &Map<String, Value>, index: usize, field: &'static str, problems: &mut Vec<Detail>) -> Option<String> {
+fn text(obj: &Map<String, Value>, field: &'static str, problems: &mut Vec<Detail>) -> Option<String> {
     match obj.get(field) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            problems.push(wrong_type(index, field, "文本", "a string"));
+            problems.push(wrong_type(field, "文本", "a string"));
             None
         }
     }
 }
 
-fn wrong_type(index: usize, field: &str, zh: &str, en: &str) -> Detail {
-    detail(index, field, "invalid_type", format!("字段 {field} 应为{zh}"), format!("field {field} must be {en}"))
-}
-
-fn detail(index: usize, field: &str, code: &str, message: String, message_en: String) -> Detail {
-    Detail { index: Some(index), field: field.into(), code: code.into(), message, message_en }
-}
-
-pub fn unknown_section(index: usize, code: &str) -> Detail {
-    detail(
-        index,
-        "section",
-        "unknown_section",
-        format!("未知断面编码“{code}”"),
-        format!("unknown section code '{code}'"),
-    )
+fn wrong_type(field: &str, zh: &str, en: &str) -> Detail {
+    Detail::new(field, "invalid_type", format!("字段 {field} 应为{zh}"), format!("field {field} must be {en}"))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -214,27 +212,24 @@ pub struct AlertRef {
 }
 
 impl IngestResponse {
-    pub fn new(batch: &[ValidReading], results: Vec<IngestResult>, sections: &HashMap<String, SectionContext>) -> Self {
+    pub fn new(results: Vec<IngestResult>) -> Self {
         let results: Vec<ResultView> = results
             .into_iter()
-            .map(|r| {
-                let reading = &batch[r.index];
-                ResultView {
-                    index: r.index,
-                    reading_id: r.reading_id,
-                    status: if r.stored { "stored" } else { "duplicate" },
-                    section: reading.section.clone(),
-                    parameter: r.parameter.key(),
-                    value: reading.value,
-                    class: r.class,
-                    target_class: sections.get(&reading.section).map(SectionContext::target),
-                    meets_target: r.meets_target,
-                    alert: r.alert.map(|a| AlertRef {
-                        id: a.alert_id,
-                        action: if a.opened { "opened" } else { "updated" },
-                        notice_queued: a.notice_queued,
-                    }),
-                }
+            .map(|r| ResultView {
+                index: r.index,
+                reading_id: r.reading_id,
+                status: if r.stored { "stored" } else { "duplicate" },
+                section: r.section,
+                parameter: r.parameter.key(),
+                value: r.value,
+                class: r.class,
+                target_class: Some(r.target),
+                meets_target: r.meets_target,
+                alert: r.alert.map(|a| AlertRef {
+                    id: a.alert_id,
+                    action: if a.opened { "opened" } else { "updated" },
+                    notice_queued: a.notice_queued,
+                }),
             })
             .collect();
         let count = |f: &dyn Fn(&ResultView) -> bool| results.iter().filter(|r| f(r)).count();

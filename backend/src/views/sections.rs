@@ -1,8 +1,8 @@
 use serde::Serialize;
 
 use models::assessment::SectionDetail;
-use models::domain::ControlLevel;
-use models::domain::gb3838::{WaterBodyKind, WaterClass};
+use models::domain::Code;
+use models::domain::gb3838::WaterClass;
 use models::entities::{regions, water_bodies};
 use models::sections::SectionOverview;
 
@@ -68,21 +68,21 @@ impl From<&water_bodies::Model> for WaterBodyView {
         WaterBodyView {
             code: w.code.clone(),
             name: w.name.clone(),
-            kind: w.kind.clone(),
-            kind_zh: WaterBodyKind::parse(&w.kind).map(WaterBodyKind::zh),
+            kind: w.kind.as_str().to_string(),
+            kind_zh: Some(w.kind.zh()),
         }
     }
 }
 
 impl From<&regions::Model> for RegionView {
     fn from(r: &regions::Model) -> Self {
-        RegionView { code: r.code.clone(), name: r.name.clone(), level: r.level.clone() }
+        RegionView { code: r.code.clone(), name: r.name.clone(), level: r.level.as_str().to_string() }
     }
 }
 
 impl From<SectionOverview> for SectionView {
     fn from(o: SectionOverview) -> Self {
-        let target = WaterClass::from_rank(o.section.target_class);
+        let target = Some(o.section.target_class);
         let latest = o.latest.map(|l| {
             let status = l.class.status();
             LatestView {
@@ -100,8 +100,8 @@ impl From<SectionOverview> for SectionView {
             name: o.section.name,
             water_body: WaterBodyView::from(&o.water_body),
             region: o.region.as_ref().map(RegionView::from),
-            control_level_zh: ControlLevel::parse(&o.section.control_level).map(ControlLevel::zh),
-            control_level: o.section.control_level,
+            control_level_zh: Some(o.section.control_level.zh()),
+            control_level: o.section.control_level.as_str().to_string(),
             longitude: o.section.longitude,
             latitude: o.section.latitude,
             station_mn: o.section.station_mn,
@@ -152,15 +152,15 @@ pub struct PeriodView {
 impl From<&SectionDetail> for SectionDetailView {
     fn from(d: &SectionDetail) -> Self {
         let f = &d.facts;
-        let target = WaterClass::from_rank(f.section.target_class);
+        let target = Some(f.section.target_class);
         let meets = |class: Option<WaterClass>| Some(class? <= target?);
         SectionDetailView {
             code: f.section.code.clone(),
             name: f.section.name.clone(),
             water_body: WaterBodyView::from(&f.water_body),
             town: f.town.as_ref().map(RegionView::from),
-            control_level: f.section.control_level.clone(),
-            control_level_zh: ControlLevel::parse(&f.section.control_level).map(ControlLevel::zh),
+            control_level: f.section.control_level.as_str().to_string(),
+            control_level_zh: Some(f.section.control_level.zh()),
             longitude: f.section.longitude,
             latitude: f.section.latitude,
             station_mn: f.section.station_mn.clone(),

@@ -13,6 +13,7 @@ mod m20261128_000007_jobs_meta;
 mod m20261129_000001_report_delivery;
 mod m20261129_000002_auth;
 mod m20261129_000003_audit;
+mod m20261201_000001_notice_subject_text;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_report_delivery::Migration),
             Box::new(m20261129_000002_auth::Migration),
             Box::new(m20261129_000003_audit::Migration),
+            Box::new(m20261201_000001_notice_subject_text::Migration),
         ]
     }
 }

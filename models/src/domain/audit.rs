@@ -19,8 +19,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 const ENCODING_TAG: &str = "riverchief-audit-v1\n";
 
 /// Who did something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ActorKind {
     /// A signed-in person (web session or bearer token).
     User,
@@ -30,23 +31,6 @@ pub enum ActorKind {
     System,
     /// Someone at the server's command line.
     Cli,
-}
-
-impl ActorKind {
-    pub const ALL: [ActorKind; 4] = [Self::User, Self::ApiKey, Self::System, Self::Cli];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::ApiKey => "api_key",
-            Self::System => "system",
-            Self::Cli => "cli",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
 }
 
 /// The actor of an entry. `label` is kept even when `id` is set, so the entry still says who it was after
@@ -654,7 +638,9 @@ mod tests {
 
     #[test]
     fn actor_kinds_round_trip_through_their_names() {
-        for k in ActorKind::ALL {
+        use crate::domain::Code;
+        use strum::VariantArray;
+        for k in ActorKind::VARIANTS.iter().copied() {
             assert_eq!(ActorKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(ActorKind::ApiKey.as_str(), "api_key");

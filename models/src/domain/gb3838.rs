@@ -132,8 +132,11 @@ impl Status {
 }
 
 /// River or lake/reservoir: lakes and reservoirs use their own TP limits and evaluate TN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum WaterBodyKind {
     River,
     Lake,
@@ -141,23 +144,6 @@ pub enum WaterBodyKind {
 }
 
 impl WaterBodyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::River => "river",
-            Self::Lake => "lake",
-            Self::Reservoir => "reservoir",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "river" => Some(Self::River),
-            "lake" => Some(Self::Lake),
-            "reservoir" => Some(Self::Reservoir),
-            _ => None,
-        }
-    }
-
     pub fn zh(self) -> &'static str {
         match self {
             Self::River => "河流",
@@ -523,6 +509,11 @@ impl Parameter {
     /// Every item, in the standard's order.
     pub fn all() -> impl Iterator<Item = Parameter> {
         TABLE.iter().map(|info| info.parameter)
+    }
+
+    /// The parameter whose key is exactly `key` (the stored form).
+    pub fn from_key(key: &str) -> Option<Parameter> {
+        TABLE.iter().find(|info| info.key == key).map(|info| info.parameter)
     }
 
     /// A parameter key (`nh3n`) or an HJ 212-2017 code (`w21003`, either metal family), case-insensitive.

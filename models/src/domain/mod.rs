@@ -1,11 +1,13 @@
 //! Pure domain rules: no database, no I/O. Plain values in, plain values out.
 
+pub mod alert;
 pub mod audit;
 pub mod authz;
 pub mod credit_code;
 pub mod discharge;
 pub mod evaluation;
 pub mod gb3838;
+pub mod notice;
 pub mod notice_text;
 pub mod period;
 pub mod reading;
@@ -34,9 +36,49 @@ impl Problem {
     }
 }
 
+/// An enumeration with a stable snake_case code: the text stored in the database, sent over the API and
+/// written in configuration. Derive `strum::IntoStaticStr` and `strum::VariantArray` on the enum (with
+/// `#[strum(serialize_all = "snake_case")]` or per-variant names) and it is a `Code`; nothing else writes
+/// or reads the text by hand.
+pub trait Code: Copy + Eq + Sized + 'static + strum::VariantArray + Into<&'static str> {
+    /// The stored form, e.g. `"river"`.
+    fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The variant whose code is exactly `s` (stored values are read strictly).
+    fn from_code(s: &str) -> Option<Self> {
+        Self::VARIANTS.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// The variant named by people or programs: surrounding whitespace and ASCII case are ignored, the one
+    /// rule for every code a caller types (section codes, parameters, flags, roles, levels).
+    fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::VARIANTS.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// Every code, for messages: `river, lake, reservoir`.
+    fn codes() -> String {
+        Self::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl<T: Copy + Eq + 'static + strum::VariantArray + Into<&'static str>> Code for T {}
+
+/// Input quoted back in a message, cut to a length that keeps answers small: a 1 MB section code is
+/// named by its first characters, not echoed whole.
+pub fn quote(input: &str) -> String {
+    const MAX: usize = 64;
+    let mut chars = input.chars();
+    let head: String = chars.by_ref().take(MAX).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
+}
+
 /// What a signed-in user is. Authorisation rules are written in terms of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Manages users and the registry.
     Admin,
@@ -48,26 +90,12 @@ pub enum Role {
     Enterprise,
 }
 
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Bureau, Role::Chief, Role::Enterprise];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Bureau => "bureau",
-            Self::Chief => "chief",
-            Self::Enterprise => "enterprise",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
 /// Level of a river chief, lowest first: notices go to the lowest level and escalate upwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::IntoStaticStr, strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ChiefLevel {
     /// 村级河长
     Village,
@@ -82,22 +110,6 @@ pub enum ChiefLevel {
 }
 
 impl ChiefLevel {
-    pub const ALL: [ChiefLevel; 5] = [Self::Village, Self::Town, Self::District, Self::City, Self::Province];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Village => "village",
-            Self::Town => "town",
-            Self::District => "district",
-            Self::City => "city",
-            Self::Province => "province",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-
     pub fn zh(self) -> &'static str {
         match self {
             Self::Village => "村级河长",
@@ -110,8 +122,9 @@ impl ChiefLevel {
 }
 
 /// Who controls a monitoring section (国控/省控/市控/区控).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ControlLevel {
     National,
     Provincial,
@@ -120,21 +133,6 @@ pub enum ControlLevel {
 }
 
 impl ControlLevel {
-    pub const ALL: [ControlLevel; 4] = [Self::National, Self::Provincial, Self::Municipal, Self::District];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::National => "national",
-            Self::Provincial => "provincial",
-            Self::Municipal => "municipal",
-            Self::District => "district",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-
     pub fn zh(self) -> &'static str {
         match self {
             Self::National => "国控",
@@ -143,4 +141,37 @@ impl ControlLevel {
             Self::District => "区控",
         }
     }
+}
+
+/// The level of an administrative region, highest first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::IntoStaticStr, strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum RegionLevel {
+    Province,
+    City,
+    District,
+    /// 街道
+    Street,
+    /// 镇、乡
+    Town,
+    Village,
+}
+
+impl RegionLevel {
+    /// Streets and towns are the units a district assesses.
+    pub fn is_town(self) -> bool {
+        matches!(self, Self::Street | Self::Town)
+    }
+}
+
+/// How a job run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum JobRunStatus {
+    Running,
+    Ok,
+    Failed,
 }

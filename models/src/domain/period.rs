@@ -74,15 +74,36 @@ pub enum Period {
     },
 }
 
+/// The first year a period may lie in: nothing older is kept by any bureau's system.
+pub const FIRST_YEAR: i32 = 1980;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a period: use 2026-10 (month), 2026-Q3 (quarter), 2026 (year) or 2026-YTD (year to date)")]
-pub struct PeriodError(pub String);
+pub enum PeriodError {
+    #[error("'{0}' is not a period: use 2026-10 (month), 2026-Q3 (quarter), 2026 (year) or 2026-YTD (year to date)")]
+    Malformed(String),
+    #[error("the year {year} is outside {FIRST_YEAR}–{last}")]
+    OutOfRange { year: i32, last: i32 },
+    #[error("{0} has not begun: it has no year to date yet")]
+    NotBegun(i32),
+}
+
+impl PeriodError {
+    /// The same, in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Malformed(_) => "格式应为 2026-10（月）、2026-Q3（季度）、2026（年）或 2026-YTD（年初至今）".into(),
+            Self::OutOfRange { year, last } => format!("年份 {year} 超出 {FIRST_YEAR}–{last} 的范围"),
+            Self::NotBegun(year) => format!("{year} 年尚未开始，没有年初至今的数据"),
+        }
+    }
+}
 
 impl Period {
-    /// `2026-10`, `2026-Q3`, `2026`, `2026-YTD`. The year to date of the current year runs through the
-    /// month of `today`; of an earlier year, through December.
+    /// `2026-10`, `2026-Q3`, `2026`, `2026-YTD`, in the years [`FIRST_YEAR`] to next year, every form alike.
+    /// The year to date of the current year runs through the month of `today`; of an earlier year, through
+    /// December; next year, which has not begun, has none.
     pub fn parse(s: &str, today: NaiveDate) -> Result<Period, PeriodError> {
-        let bad = || PeriodError(s.to_string());
+        let bad = || PeriodError::Malformed(s.trim().chars().take(32).collect());
         let t = s.trim().to_ascii_uppercase();
         let (year, rest) = match t.split_once('-') {
             Some((y, rest)) => (y, Some(rest)),
@@ -92,13 +113,18 @@ impl Period {
             return Err(bad());
         }
         let year: i32 = year.parse().map_err(|_| bad())?;
+        let last = today.year() + 1;
+        if !(FIRST_YEAR..=last).contains(&year) {
+            return Err(PeriodError::OutOfRange { year, last });
+        }
         match rest {
             None => Ok(Period::Year(year)),
             Some("YTD") => {
-                let through = if year == today.year() { today.month() } else { 12 };
-                if year > today.year() {
-                    return Err(bad());
-                }
+                let through = match year.cmp(&today.year()) {
+                    std::cmp::Ordering::Less => 12,
+                    std::cmp::Ordering::Equal => today.month(),
+                    std::cmp::Ordering::Greater => return Err(PeriodError::NotBegun(year)),
+                };
                 Ok(Period::YearToDate { year, through })
             }
             Some(q) if q.starts_with('Q') => match q[1..].parse::<u32>() {
@@ -194,6 +220,18 @@ mod tests {
         for bad in ["2026-13", "2026-Q5", "26", "2026-1", "2027-YTD", "soon", "2026-Q12"] {
             assert!(Period::parse(bad, today()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_form_is_refused_outside_1980_to_next_year() {
+        let p = |s| Period::parse(s, today());
+        for bad in ["9120-10", "0000-12", "1979", "1979-Q4", "2028-01", "2028", "1979-YTD"] {
+            assert!(matches!(p(bad), Err(PeriodError::OutOfRange { .. })), "{bad}: {:?}", p(bad));
+        }
+        for good in ["1980-01", "1980", "1980-YTD", "2027-12", "2027-Q1", "2027"] {
+            assert!(p(good).is_ok(), "{good}");
+        }
+        assert_eq!(p("2027-YTD"), Err(PeriodError::NotBegun(2027)));
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! Every edge (JSON API, CSV import, HJ 212) turns its input into a [`ReadingInput`] and calls
 //! [`ReadingInput::validate`], so the rules and their messages are the same everywhere.
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 
-use super::Problem;
 use super::gb3838::{ConcentrationUnit, Parameter};
+use super::{Code, Problem, quote};
 
 /// How far in the future a sampling time may lie (clock skew between stations and server).
 pub const MAX_FUTURE: TimeDelta = TimeDelta::minutes(10);
@@ -46,57 +46,60 @@ pub struct ValidReading {
 }
 
 /// HJ 212-2017 data flags. Only `N` values are valid for evaluation; others are kept but not judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::VariantArray)]
 pub enum QualityFlag {
     /// N: normal
+    #[strum(serialize = "N")]
     Normal,
     /// F: stopped
+    #[strum(serialize = "F")]
     Stopped,
     /// M: maintenance
+    #[strum(serialize = "M")]
     Maintenance,
     /// S: manually set value
+    #[strum(serialize = "S")]
     ManualSet,
     /// D: fault
+    #[strum(serialize = "D")]
     Fault,
     /// C: calibrating
+    #[strum(serialize = "C")]
     Calibrating,
     /// T: over range
+    #[strum(serialize = "T")]
     OverRange,
     /// B: communication failure
+    #[strum(serialize = "B")]
     CommunicationFailure,
 }
 
 impl QualityFlag {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.trim() {
-            "N" | "n" => Self::Normal,
-            "F" | "f" => Self::Stopped,
-            "M" | "m" => Self::Maintenance,
-            "S" | "s" => Self::ManualSet,
-            "D" | "d" => Self::Fault,
-            "C" | "c" => Self::Calibrating,
-            "T" | "t" => Self::OverRange,
-            "B" | "b" => Self::CommunicationFailure,
-            _ => return None,
-        })
-    }
-
+    /// The one-letter HJ 212 code.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Normal => "N",
-            Self::Stopped => "F",
-            Self::Maintenance => "M",
-            Self::ManualSet => "S",
-            Self::Fault => "D",
-            Self::Calibrating => "C",
-            Self::OverRange => "T",
-            Self::CommunicationFailure => "B",
-        }
+        self.as_str()
     }
 
     pub fn is_valid_for_evaluation(self) -> bool {
         self == Self::Normal
     }
+}
+
+/// Where readings came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, strum::IntoStaticStr, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ReadingSource {
+    /// A JSON batch to `POST /api/v1/readings`.
+    Api,
+    /// A CSV or spreadsheet import.
+    Csv,
+    /// An automatic station over HJ 212.
+    Hj212,
+    /// A laboratory result entered by bureau staff.
+    Lab,
+    /// Generated demo data.
+    Seed,
 }
 
 impl ReadingInput {
@@ -127,8 +130,11 @@ impl ReadingInput {
                     problems.push(Problem::new(
                         "parameter",
                         "unknown_parameter",
-                        format!("未知监测项目“{p}”，请使用项目代码（如 nh3n）或 HJ 212 编码（如 w21003）"),
-                        format!("unknown parameter '{p}': use a key such as nh3n or an HJ 212 code such as w21003"),
+                        format!("未知监测项目“{}”，请使用项目代码（如 nh3n）或 HJ 212 编码（如 w21003）", quote(p)),
+                        format!(
+                            "unknown parameter '{}': use a key such as nh3n or an HJ 212 code such as w21003",
+                            quote(p)
+                        ),
                     ));
                 }
                 parsed
@@ -140,29 +146,33 @@ impl ReadingInput {
                 problems.push(Problem::missing("sampled_at"));
                 None
             }
-            Some(text) => {
-                match parse_time(text) {
-                    None => {
-                        problems.push(Problem::new(
+            Some(text) => match parse_time(text) {
+                None => {
+                    problems.push(Problem::new(
                         "sampled_at",
                         "invalid_time",
-                        format!("采样时间“{text}”无法识别，请使用 RFC 3339 格式，如 2026-11-20T08:00:00+08:00"),
-                        format!("sampling time '{text}' is not a valid time; use RFC 3339, e.g. 2026-11-20T08:00:00+08:00"),
+                        format!(
+                            "采样时间“{}”无法识别，请使用 RFC 3339 格式，如 2026-11-20T08:00:00+08:00",
+                            quote(text)
+                        ),
+                        format!(
+                            "sampling time '{}' is not a valid time; use RFC 3339, e.g. 2026-11-20T08:00:00+08:00",
+                            quote(text)
+                        ),
                     ));
-                        None
-                    }
-                    Some(t) if t > now + MAX_FUTURE => {
-                        problems.push(Problem::new(
-                            "sampled_at",
-                            "time_in_future",
-                            format!("采样时间“{text}”晚于当前时间超过 10 分钟"),
-                            format!("sampling time '{text}' is more than 10 minutes in the future"),
-                        ));
-                        None
-                    }
-                    Some(t) => Some(t),
+                    None
                 }
-            }
+                Some(t) if t > now + MAX_FUTURE => {
+                    problems.push(Problem::new(
+                        "sampled_at",
+                        "time_in_future",
+                        format!("采样时间“{}”晚于当前时间超过 10 分钟", quote(text)),
+                        format!("sampling time '{}' is more than 10 minutes in the future", quote(text)),
+                    ));
+                    None
+                }
+                Some(t) => Some(t),
+            },
         };
 
         let flag = match self.flag.as_deref() {
@@ -173,8 +183,8 @@ impl ReadingInput {
                     problems.push(Problem::new(
                         "flag",
                         "invalid_flag",
-                        format!("数据标记“{f}”无效，应为 HJ 212 标记 N/F/M/S/D/C/T/B 之一"),
-                        format!("data flag '{f}' is not one of the HJ 212 flags N, F, M, S, D, C, T, B"),
+                        format!("数据标记“{}”无效，应为 HJ 212 标记 N/F/M/S/D/C/T/B 之一", quote(f)),
+                        format!("data flag '{}' is not one of the HJ 212 flags N, F, M, S, D, C, T, B", quote(f)),
                     ));
                 }
                 parsed
@@ -228,8 +238,11 @@ impl ReadingInput {
                     problems.push(Problem::new(
                         "value",
                         "not_a_number",
-                        format!("数值“{text}”不是数字（低于检出限请写作 <0.01）"),
-                        format!("value '{text}' is not a number (write a value below the detection limit as <0.01)"),
+                        format!("数值“{}”不是数字（低于检出限请写作 <0.01）", quote(text)),
+                        format!(
+                            "value '{}' is not a number (write a value below the detection limit as <0.01)",
+                            quote(text)
+                        ),
                     ));
                     return None;
                 }
@@ -285,31 +298,70 @@ impl ReadingInput {
     }
 }
 
+/// The values `parameter` can take at all, in the standard's unit. Anything outside is a mistake, not a
+/// measurement, and is refused; values that are possible but implausible are kept and flagged instead.
+/// Concentrations cannot exceed a kilogram per litre (10⁶ mg/L); dissolved oxygen never reaches 50 mg/L
+/// even supersaturated; fecal coliform counts of raw sewage stay below 10¹³ per litre.
+pub fn physical_range(parameter: Parameter) -> (f64, f64) {
+    match parameter {
+        Parameter::Ph => (0.0, 14.0),
+        Parameter::Temp => (-5.0, 50.0),
+        Parameter::Do => (0.0, 50.0),
+        Parameter::FecalColiform => (0.0, 1e13),
+        _ => (0.0, 1e6),
+    }
+}
+
 /// Why `value` cannot be a reading of `parameter` (pH outside 0–14, implausible temperature, a negative
-/// concentration), or `None` when it can.
+/// concentration, a concentration no water can hold), or `None` when it can.
 pub fn range_problem(parameter: Parameter, value: f64) -> Option<Problem> {
     let info = parameter.info();
+    let (low, high) = physical_range(parameter);
+    let shown = format_value(value);
     match parameter {
-        Parameter::Ph if !(0.0..=14.0).contains(&value) => Some(Problem::new(
+        _ if (low..=high).contains(&value) => None,
+        Parameter::Ph => Some(Problem::new(
             "value",
             "out_of_range",
-            format!("pH 值 {value} 超出 0–14 范围"),
-            format!("pH {value} is outside 0–14"),
+            format!("pH 值 {shown} 超出 0–14 范围"),
+            format!("pH {shown} is outside 0–14"),
         )),
-        Parameter::Temp if !(-5.0..=50.0).contains(&value) => Some(Problem::new(
+        Parameter::Temp => Some(Problem::new(
             "value",
             "out_of_range",
-            format!("水温 {value} ℃ 超出 −5–50 ℃ 的合理范围"),
-            format!("water temperature {value} °C is outside the plausible −5–50 °C"),
+            format!("水温 {shown} ℃ 超出 −5–50 ℃ 的合理范围"),
+            format!("water temperature {shown} °C is outside the plausible −5–50 °C"),
         )),
-        _ if info.is_concentration && value < 0.0 => Some(Problem::new(
+        _ if value < 0.0 => Some(Problem::new(
             "value",
             "negative_value",
-            format!("{}浓度不能为负数：{value}", info.name_zh),
-            format!("{} concentration cannot be negative: {value}", info.name_en),
+            format!("{}浓度不能为负数：{shown}", info.name_zh),
+            format!("{} concentration cannot be negative: {shown}", info.name_en),
         )),
-        _ => None,
+        _ => Some(Problem::new(
+            "value",
+            "out_of_range",
+            format!(
+                "{} {shown} {} 超出物理上可能的范围（最大 {} {}）",
+                info.name_zh,
+                info.unit,
+                format_value(high),
+                info.unit
+            ),
+            format!(
+                "{} {shown} {} is beyond any possible value (at most {} {})",
+                info.name_en,
+                info.unit,
+                format_value(high),
+                info.unit
+            ),
+        )),
     }
+}
+
+/// A value for a message: plain up to a million, scientific beyond (`1e220`, not 221 digits).
+fn format_value(v: f64) -> String {
+    if v.abs() < 1e7 { super::notice_text::format_number(v) } else { format!("{v:e}") }
 }
 
 /// A value written as text — `1.62`, or `<0.01` below a detection limit of 0.01 — checked for `parameter`.
@@ -319,8 +371,8 @@ pub fn value_from_text(parameter: Parameter, text: &str) -> Result<(f64, bool), 
         return Err(Problem::new(
             "value",
             "not_a_number",
-            format!("数值“{text}”不是数字（低于检出限请写作 <0.01）"),
-            format!("value '{text}' is not a number (write a value below the detection limit as <0.01)"),
+            format!("数值“{}”不是数字（低于检出限请写作 <0.01）", quote(text)),
+            format!("value '{}' is not a number (write a value below the detection limit as <0.01)", quote(text)),
         ));
     };
     match range_problem(parameter, value) {
@@ -339,8 +391,8 @@ fn bad_unit(given: &str, expected: &str) -> Problem {
     Problem::new(
         "unit",
         "unsupported_unit",
-        format!("不支持的单位“{given}”，该项目应使用 {expected}"),
-        format!("unsupported unit '{given}'; this parameter is reported in {expected}"),
+        format!("不支持的单位“{}”，该项目应使用 {expected}", quote(given)),
+        format!("unsupported unit '{}'; this parameter is reported in {expected}", quote(given)),
     )
 }
 
@@ -355,18 +407,19 @@ fn parse_value_text(text: &str) -> Option<(f64, bool)> {
     v.is_finite().then_some((v, below))
 }
 
-/// RFC 3339 with an offset, or a local time without one (read as China Standard Time).
+/// RFC 3339 with an offset, or a local time without one (read as China Standard Time). A leap second
+/// (`23:59:60`) is refused: chrono would fold it onto `23:59:59`, where it would collide with the reading
+/// of that second, and no instrument in this domain samples on one.
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return Shanghai.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc));
-        }
-    }
-    None
+    let parsed = match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            .into_iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .and_then(|naive| Shanghai.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))),
+    };
+    parsed.filter(|t| t.nanosecond() < 1_000_000_000)
 }
 
 trait TruncateToSecond {
@@ -463,6 +516,46 @@ mod tests {
         let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
         assert_eq!(fields, vec!["section", "parameter", "sampled_at", "value"]);
         assert!(problems.iter().all(|p| p.code == "missing_field"));
+    }
+
+    #[test]
+    fn absurd_values_are_refused_as_out_of_range_whatever_the_item() {
+        for (parameter, value) in
+            [("nh3n", 1e220), ("cod", 1e308), ("do", 1e300), ("fecal_coliform", 1e14), ("do", 51.0)]
+        {
+            let c = codes(input(parameter, ValueInput::Number(value)).validate(now()));
+            assert_eq!(c, vec![("value", "out_of_range")], "{parameter} {value}");
+        }
+        // The bounds themselves are possible.
+        assert!(input("cod", ValueInput::Number(1e6)).validate(now()).is_ok());
+        assert!(input("do", ValueInput::Number(50.0)).validate(now()).is_ok());
+        // A microgram value that is absurd in milligrams too.
+        let mut i = input("pb", ValueInput::Number(1e300));
+        i.unit = Some("ug/L".into());
+        assert_eq!(codes(i.validate(now())), vec![("value", "out_of_range")]);
+        // The message names the number briefly, not in 221 digits.
+        let problems = input("nh3n", ValueInput::Number(1e220)).validate(now()).expect_err("absurd");
+        assert!(problems[0].en.contains("1e220"), "{}", problems[0].en);
+    }
+
+    #[test]
+    fn a_leap_second_is_refused_not_folded_onto_the_second_before() {
+        assert_eq!(parse_time("2016-12-31T23:59:60Z"), None);
+        assert_eq!(parse_time("2016-12-31 23:59:60"), None);
+        assert!(parse_time("2016-12-31T23:59:59Z").is_some());
+        let mut i = input("do", ValueInput::Number(6.0));
+        i.sampled_at = Some("2016-12-31T23:59:60+00:00".into());
+        assert_eq!(codes(i.validate(now())), vec![("sampled_at", "invalid_time")]);
+    }
+
+    #[test]
+    fn input_quoted_back_in_a_message_is_cut_short() {
+        let long = "x".repeat(1_000_000);
+        let mut i = input(&long, ValueInput::Text(long.clone()));
+        i.sampled_at = Some(long.clone());
+        i.flag = Some(long.clone());
+        let problems = i.validate(now()).expect_err("bad");
+        assert!(problems.iter().all(|p| p.zh.len() < 400 && p.en.len() < 400), "{problems:?}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::alert::AlertEventKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "alert_events")]
 pub struct Model {
@@ -7,8 +9,7 @@ pub struct Model {
     pub id: i64,
     pub alert_id: i32,
     pub at: DateTimeUtc,
-    /// opened | updated | notice_queued | acknowledged | escalated | closed
-    pub kind: String,
+    pub kind: AlertEventKind,
     pub reading_id: Option<i64>,
     pub user_id: Option<i32>,
     pub detail: Option<String>,

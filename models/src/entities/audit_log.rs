@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::audit::ActorKind;
+
 /// One audit entry. Rows are never updated or deleted (database triggers refuse it); `hash` covers every
 /// other column and the previous entry's hash.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,8 +15,7 @@ pub struct Model {
     pub id: i64,
     /// Whole microseconds, so it reads back identically from SQLite and PostgreSQL.
     pub at: DateTimeUtc,
-    /// user | api_key | system | cli
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<i32>,
     /// Username, API key name, job name or command, kept even if the actor is later renamed or deleted.
     pub actor_label: String,

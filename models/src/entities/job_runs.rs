@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::JobRunStatus;
+
 /// One run of a job; the unique (job, tick) pair is the lease that makes a scheduled run happen once.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_runs")]
@@ -11,8 +13,7 @@ pub struct Model {
     pub instance: String,
     pub started_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
-    /// running | ok | failed
-    pub status: String,
+    pub status: JobRunStatus,
     pub summary: Option<String>,
 }
 

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::notice::{Channel, NoticeStatus};
+
 /// The notice outbox: written in the alert's transaction, delivered by the `deliver_notices` job.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notices")]
@@ -8,13 +10,11 @@ pub struct Model {
     pub id: i64,
     pub alert_id: Option<i32>,
     pub chief_id: Option<i32>,
-    /// email | sms
-    pub channel: String,
+    pub channel: Channel,
     pub recipient: String,
     pub subject: String,
     pub body: String,
-    /// pending | sending | sent | failed
-    pub status: String,
+    pub status: NoticeStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_at: Option<DateTimeUtc>,

@@ -1,24 +1,25 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::gb3838::{Parameter, WaterClass};
+use crate::domain::reading::{QualityFlag, ReadingSource};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "readings")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub section_id: i32,
-    /// Parameter key, e.g. `nh3n`.
-    pub parameter: String,
+    pub parameter: Parameter,
     pub sampled_at: DateTimeUtc,
     /// In the standard's unit. Below detection: the detection limit.
     pub value: f64,
     pub below_detection: bool,
     pub detection_limit: Option<f64>,
-    /// api | csv | hj212 | lab | seed
-    pub source: String,
+    pub source: ReadingSource,
     /// HJ 212 data flag; only `N` is evaluated.
-    pub quality_flag: String,
+    pub quality_flag: QualityFlag,
     /// GB 3838 single-factor class rank, when the item has classes.
-    pub class: Option<i16>,
+    pub class: Option<WaterClass>,
     pub received_at: DateTimeUtc,
 }
 

@@ -1,13 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ChiefLevel;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "river_chiefs")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub name: String,
-    /// province | city | district | town | village
-    pub level: String,
+    pub level: ChiefLevel,
     pub position: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ControlLevel;
+use crate::domain::gb3838::WaterClass;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "sections")]
 pub struct Model {
@@ -12,10 +15,8 @@ pub struct Model {
     pub region_id: i32,
     pub longitude: Option<f64>,
     pub latitude: Option<f64>,
-    /// national | provincial | municipal | district
-    pub control_level: String,
-    /// GB 3838 class rank 1..=6 (see `domain::gb3838::WaterClass`).
-    pub target_class: i16,
+    pub control_level: ControlLevel,
+    pub target_class: WaterClass,
     pub station_mn: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,

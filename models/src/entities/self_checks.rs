@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::discharge::VerdictKind;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "self_checks")]
 pub struct Model {
@@ -16,8 +18,8 @@ pub struct Model {
     pub method: Option<String>,
     pub submitted_by: Option<i32>,
     pub submitted_at: DateTimeUtc,
-    /// compliant | exceeded | undecidable; `None` until judged.
-    pub verdict: Option<String>,
+    /// `None` until judged.
+    pub verdict: Option<VerdictKind>,
     pub limit_value: Option<f64>,
     pub judged_at: Option<DateTimeUtc>,
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Role;
+
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -8,8 +10,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub password_hash: String,
-    /// admin | bureau | chief | enterprise
-    pub role: String,
+    pub role: Role,
     pub display_name: Option<String>,
     pub chief_id: Option<i32>,
     pub enterprise_id: Option<i32>,

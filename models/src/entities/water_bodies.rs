@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::gb3838::WaterBodyKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "water_bodies")]
 pub struct Model {
@@ -8,8 +10,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
-    /// river | lake | reservoir
-    pub kind: String,
+    pub kind: WaterBodyKind,
     pub description: Option<String>,
 }
 

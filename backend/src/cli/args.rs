@@ -1,15 +1,9 @@
-//! The command line: `serve`, `migrate`, `seed`, `jobs`.
+//! The command line's words: every command, option and its help, for clap. Nothing here runs anything.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::Context;
-use chrono::Utc;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
-
-use crate::Settings;
-use crate::startup::{Application, job_context, open_database};
 
 /// riverchief — 河长制水质监管平台: readings, GB 3838 judgement, alerts to river chiefs.
 #[derive(Debug, Parser)]
@@ -124,9 +118,9 @@ pub enum ApikeyCommand {
         section: Option<String>,
         #[arg(long)]
         outfall: Option<String>,
-        /// Days until the key stops working
-        #[arg(long)]
-        expires_days: Option<u32>,
+        /// Days until the key stops working (1–3650; leave out for a key that does not expire)
+        #[arg(long, allow_negative_numbers = true)]
+        expires_days: Option<i64>,
     },
     /// List keys (never the keys themselves)
     List,
@@ -186,118 +180,4 @@ pub enum JobsCommand {
     },
     /// List the jobs and their schedules
     List,
-}
-
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    // Pure analysis needs neither configuration nor a database.
-    match &cli.command {
-        Command::Analyze { action: AnalyzeCommand::Classify { waterbody, file } } => return classify(waterbody, file),
-        Command::Analyze { action: AnalyzeCommand::Discharge { .. } } => return discharge(&cli.command),
-        _ => {}
-    }
-    let mut settings = Settings::load(cli.config.as_deref()).context("reading configuration")?;
-    if let Some(url) = cli.database_url {
-        settings.database_url = url;
-    }
-    let serving = matches!(cli.command, Command::Serve { .. });
-    init_logging(if serving { "info" } else { "warn" });
-
-    match cli.command {
-        Command::Serve { demo, http } => {
-            if let Some(http) = http {
-                settings.http_addr = http;
-            }
-            let app = Application::build(settings, demo).await?;
-            println!("riverchief: http://{}/  (Ctrl-C to stop)", app.http_addr());
-            app.run_until_stopped().await
-        }
-        Command::Migrate => {
-            open_database(&settings).await?;
-            println!("migrations applied to {}", settings.database_url_for_logs());
-            Ok(())
-        }
-        Command::Seed { demo } => {
-            if !demo {
-                anyhow::bail!("only the demo dataset can be seeded: run `riverchief seed --demo`");
-            }
-            let db = open_database(&settings).await?;
-            let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-            println!("{}", seed::load_demo(&db, today).await?);
-            Ok(())
-        }
-        Command::Jobs { action: JobsCommand::List } => {
-            for job in jobs::registry() {
-                let schedule = settings.schedules.get(job.name()).map(String::as_str).unwrap_or(job.default_schedule());
-                println!("{:<20} {:<16} {}", job.name(), schedule, job.description());
-            }
-            Ok(())
-        }
-        Command::Analyze { .. } => unreachable!("handled before configuration is read"),
-        Command::User { action } => crate::admin::user(&settings, &action).await,
-        Command::Apikey { action } => crate::admin::apikey(&settings, &action).await,
-        Command::Audit { action: AuditCommand::Verify } => crate::admin::audit_verify(&settings).await,
-        Command::Jobs { action: JobsCommand::Run { name } } => {
-            let Some(job) = jobs::find(&name) else {
-                let names: Vec<&str> = jobs::registry().iter().map(|j| j.name()).collect();
-                anyhow::bail!("no job named '{name}'; jobs are: {}", names.join(", "));
-            };
-            let db = open_database(&settings).await?;
-            let ctx = job_context(&settings, db)?;
-            let report = jobs::run_now(job.as_ref(), &ctx).await?;
-            println!("{name} ({}): {report}", ctx.mailer.describe());
-            Ok(())
-        }
-    }
-}
-
-fn classify(waterbody: &str, file: &std::path::Path) -> anyhow::Result<()> {
-    let kind = models::domain::gb3838::WaterBodyKind::parse(waterbody)
-        .ok_or_else(|| anyhow::anyhow!("--waterbody must be river, lake or reservoir"))?;
-    let result =
-        crate::analyze::classify(open_input(file)?, kind).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    println!("{}", serde_json::to_string(&result)?);
-    Ok(())
-}
-
-fn open_input(file: &std::path::Path) -> anyhow::Result<Box<dyn std::io::Read>> {
-    Ok(if file.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?)
-    })
-}
-
-fn discharge(command: &Command) -> anyhow::Result<()> {
-    let Command::Analyze {
-        action:
-            AnalyzeCommand::Discharge { standard, receiving_class, scope, water_temp, built_before_2006, permit, file },
-    } = command
-    else {
-        unreachable!("called for analyze discharge only");
-    };
-    use crate::analyze::{DischargeOptions, choose_standard, judge_discharge, parse_permit, parse_scope};
-    let options = DischargeOptions {
-        standard: choose_standard(standard.as_deref(), receiving_class.as_deref()).map_err(anyhow::Error::msg)?,
-        conditions: models::domain::discharge::Conditions {
-            water_temp_c: *water_temp,
-            plant_built_before_2006: *built_before_2006,
-            gb8978_scope: scope
-                .as_deref()
-                .map(parse_scope)
-                .transpose()
-                .map_err(anyhow::Error::msg)?
-                .unwrap_or_default(),
-        },
-        permits: permit.iter().map(|p| parse_permit(p)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?,
-    };
-    let result =
-        judge_discharge(open_input(file)?, &options).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    println!("{}", serde_json::to_string(&result)?);
-    Ok(())
-}
-
-fn init_logging(default: &str) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("{default},sqlx=warn,sea_orm=warn,tokio_cron_scheduler=warn")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -1,0 +1,129 @@
+//! The command line: parse with [`args`], then hand each command to the code that does it. Commands only
+//! call `models`, `jobs` and `seed` and present the result; none of them begins a transaction.
+
+pub mod admin;
+pub mod args;
+
+use anyhow::Context;
+use chrono::Utc;
+use tracing_subscriber::EnvFilter;
+
+pub use args::Cli;
+use args::{AnalyzeCommand, AuditCommand, Command, JobsCommand};
+
+use models::domain::Code;
+
+use crate::Settings;
+use crate::startup::{Application, job_context, open_database};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Pure analysis needs neither configuration nor a database.
+    match &cli.command {
+        Command::Analyze { action: AnalyzeCommand::Classify { waterbody, file } } => return classify(waterbody, file),
+        Command::Analyze { action: AnalyzeCommand::Discharge { .. } } => return discharge(&cli.command),
+        _ => {}
+    }
+    let mut settings = Settings::load(cli.config.as_deref()).context("reading configuration")?;
+    if let Some(url) = cli.database_url {
+        settings.database_url = url.into();
+    }
+    let serving = matches!(cli.command, Command::Serve { .. });
+    init_logging(if serving { "info" } else { "warn" });
+
+    match cli.command {
+        Command::Serve { demo, http } => {
+            if let Some(http) = http {
+                settings.http_addr = http;
+            }
+            let app = Application::build(settings, demo).await?;
+            println!("riverchief: http://{}/  (Ctrl-C to stop)", app.http_addr());
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            open_database(&settings).await?;
+            println!("migrations applied to {}", settings.database_url_for_logs());
+            Ok(())
+        }
+        Command::Seed { demo } => {
+            if !demo {
+                anyhow::bail!("only the demo dataset can be seeded: run `riverchief seed --demo`");
+            }
+            let db = open_database(&settings).await?;
+            let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+            println!("{}", seed::load_demo(&db, today).await?);
+            Ok(())
+        }
+        Command::Jobs { action: JobsCommand::List } => {
+            for job in jobs::registry() {
+                let schedule = settings.schedules.get(job.name()).map(String::as_str).unwrap_or(job.default_schedule());
+                println!("{:<20} {:<16} {}", job.name(), schedule, job.description());
+            }
+            Ok(())
+        }
+        Command::Analyze { .. } => unreachable!("handled before configuration is read"),
+        Command::User { action } => admin::user(&settings, &action).await,
+        Command::Apikey { action } => admin::apikey(&settings, &action).await,
+        Command::Audit { action: AuditCommand::Verify } => admin::audit_verify(&settings).await,
+        Command::Jobs { action: JobsCommand::Run { name } } => {
+            let Some(job) = jobs::find(&name) else {
+                let names: Vec<&str> = jobs::registry().iter().map(|j| j.name()).collect();
+                anyhow::bail!("no job named '{name}'; jobs are: {}", names.join(", "));
+            };
+            let db = open_database(&settings).await?;
+            let ctx = job_context(&settings, db)?;
+            let report = jobs::run_now(job.as_ref(), &ctx).await?;
+            println!("{name} ({}): {report}", ctx.mailer.describe());
+            if report.failures > 0 {
+                anyhow::bail!("{name}: {} item(s) failed; see above", report.failures);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn classify(waterbody: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let kind = models::domain::gb3838::WaterBodyKind::parse(waterbody)
+        .ok_or_else(|| anyhow::anyhow!("--waterbody must be river, lake or reservoir"))?;
+    let result =
+        crate::analyze::classify(open_input(file)?, kind).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}
+
+fn open_input(file: &std::path::Path) -> anyhow::Result<Box<dyn std::io::Read>> {
+    Ok(if file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?)
+    })
+}
+
+fn discharge(command: &Command) -> anyhow::Result<()> {
+    let Command::Analyze {
+        action:
+            AnalyzeCommand::Discharge { standard, receiving_class, scope, water_temp, built_before_2006, permit, file },
+    } = command
+    else {
+        unreachable!("called for analyze discharge only");
+    };
+    use models::domain::discharge::{Conditions, SampleOptions, choose_standard, parse_permit, parse_scope};
+    let options = SampleOptions {
+        standard: choose_standard(standard.as_deref(), receiving_class.as_deref())?,
+        conditions: Conditions {
+            water_temp_c: *water_temp,
+            plant_built_before_2006: *built_before_2006,
+            gb8978_scope: scope.as_deref().map(parse_scope).transpose()?.unwrap_or_default(),
+        },
+        permits: permit.iter().map(|p| parse_permit(p)).collect::<Result<_, _>>()?,
+    };
+    let result = crate::analyze::judge_discharge(open_input(file)?, &options)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}
+
+fn init_logging(default: &str) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default},sqlx=warn,sea_orm=warn,tokio_cron_scheduler=warn")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
