@@ -6,6 +6,7 @@ pub mod credit_code;
 pub mod discharge;
 pub mod evaluation;
 pub mod gb3838;
+pub mod hj212;
 pub mod notice_text;
 pub mod period;
 pub mod reading;
