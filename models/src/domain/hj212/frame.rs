@@ -456,4 +456,183 @@ mod tests {
         assert_eq!(roomy.next(), Some(Ok(p)));
         assert_eq!(FrameScanner::with_max_data_len(50_000).max_frame_len(), LENGTH_DIGITS_MAX + FRAME_OVERHEAD);
     }
+
+    mod properties {
+        use super::*;
+        use crate::domain::hj212::cp::Cp;
+        use crate::domain::hj212::packet::Flag;
+        use chrono::NaiveDate;
+        use proptest::collection::{btree_set, vec};
+        use proptest::prelude::*;
+
+        /// Printable ASCII without the data segment's separators `; = & ,`.
+        fn text(len: std::ops::Range<usize>) -> impl Strategy<Value = String> {
+            vec(proptest::char::range(' ', '~'), len.start..len.end + 4)
+                .prop_map(|cs| cs.into_iter().filter(|c| !";=&,".contains(*c)).collect::<String>())
+                .prop_filter("length", move |s| len.contains(&s.len()))
+        }
+
+        fn name() -> impl Strategy<Value = String> {
+            "[A-Za-z][A-Za-z0-9]{0,8}"
+        }
+
+        fn number() -> impl Strategy<Value = Option<f64>> {
+            proptest::option::of(prop_oneof![-1e6f64..1e6, -1.0f64..1.0, Just(0.0)])
+        }
+
+        fn data_flag() -> impl Strategy<Value = Option<DataFlag>> {
+            let known = prop_oneof![
+                Just(QualityFlag::Normal),
+                Just(QualityFlag::Stopped),
+                Just(QualityFlag::Maintenance),
+                Just(QualityFlag::ManualSet),
+                Just(QualityFlag::Fault),
+                Just(QualityFlag::Calibrating),
+                Just(QualityFlag::OverRange),
+                Just(QualityFlag::CommunicationFailure),
+            ]
+            .prop_map(DataFlag::Known);
+            let unknown = "[A-Z]{1,3}"
+                .prop_filter("not a standard letter", |s| QualityFlag::parse(s).is_none())
+                .prop_map(DataFlag::Unknown);
+            proptest::option::of(prop_oneof![known, unknown])
+        }
+
+        fn item(code: String) -> impl Strategy<Value = Item> {
+            (number(), number(), number(), number(), number(), data_flag()).prop_map(
+                move |(rtd, avg, min, max, cou, flag)| Item { code: code.clone(), rtd, avg, min, max, cou, flag },
+            )
+        }
+
+        fn cp() -> impl Strategy<Value = Cp> {
+            let time = proptest::option::of((2000i32..2100, 1u32..=12, 1u32..=28, 0u32..24, 0u32..60, 0u32..60))
+                .prop_map(|t| {
+                    t.and_then(|(y, mo, d, h, mi, s)| {
+                        NaiveDate::from_ymd_opt(y, mo, d).and_then(|d| d.and_hms_opt(h, mi, s))
+                    })
+                });
+            let items =
+                btree_set("[a-z][0-9]{5}", 0..4).prop_flat_map(|codes| codes.into_iter().map(item).collect::<Vec<_>>());
+            let fields =
+                vec((name().prop_filter("not DataTime", |n| !n.eq_ignore_ascii_case("DataTime")), text(0..12)), 0..4);
+            (time, items, fields).prop_map(|(data_time, items, fields)| Cp { data_time, items, fields })
+        }
+
+        fn packet() -> impl Strategy<Value = Packet> {
+            let parts = proptest::option::of((1u32..50).prop_flat_map(|n| (Just(n), 1..=n)));
+            let known = ["QN", "ST", "CN", "PW", "MN", "FLAG", "PNUM", "PNO", "CP"];
+            let extra = vec(
+                (
+                    name().prop_filter("not a known key", move |k| !known.contains(&k.to_uppercase().as_str())),
+                    text(1..10),
+                ),
+                0..3,
+            );
+            (
+                (
+                    proptest::option::of(text(1..20)),
+                    text(1..6),
+                    text(1..6),
+                    proptest::option::of(text(1..10)),
+                    text(1..25),
+                ),
+                proptest::option::of(any::<u8>().prop_map(Flag)),
+                parts,
+                cp(),
+                extra,
+            )
+                .prop_map(|((qn, st, cn, pw, mn), flag, parts, cp, extra)| Packet {
+                    qn,
+                    st,
+                    cn,
+                    pw,
+                    mn,
+                    flag,
+                    pnum: parts.map(|p| p.0),
+                    pno: parts.map(|p| p.1),
+                    cp,
+                    extra,
+                })
+        }
+
+        /// Arbitrary bytes, half of them turned into the framing characters and digits, so that they look
+        /// like frames often enough. (A mapping, because `prop_oneof!` per byte is slow.)
+        fn biased_bytes(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<u8>> {
+            vec(any::<u8>(), len).prop_map(|bytes| {
+                let framing = |b: u8| match b % 8 {
+                    0 => b'#',
+                    1 => b'\r',
+                    2 => b'\n',
+                    3 => b'0' + (b / 8) % 10,
+                    _ => b,
+                };
+                bytes.into_iter().map(|b| if b & 0x80 == 0 { framing(b) } else { b }).collect()
+            })
+        }
+
+        /// Bytes that look like the start of a frame often enough to reach past the header checks.
+        fn frame_like_bytes() -> impl Strategy<Value = Vec<u8>> {
+            (proptest::option::of(0..=LENGTH_DIGITS_MAX), biased_bytes(0..300)).prop_map(|(declared, tail)| {
+                let mut bytes = declared.map(|n| format!("##{n:04}").into_bytes()).unwrap_or_default();
+                bytes.extend(tail);
+                bytes
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn random_bytes_never_panic_decode_frame(bytes in frame_like_bytes()) {
+                let _ = decode_frame(&bytes);
+                let _ = decode_frame_with_max(&bytes, 10);
+            }
+
+            #[test]
+            fn random_bytes_never_panic_the_scanner_nor_overfill_it(
+                bytes in vec(frame_like_bytes(), 1..8), max in prop_oneof![Just(MAX_DATA_LEN), 0usize..64]
+            ) {
+                let mut s = FrameScanner::with_max_data_len(max);
+                for chunk in &bytes {
+                    s.push(chunk);
+                    prop_assert!(s.buffered() < s.max_frame_len(), "{} of {}", s.buffered(), s.max_frame_len());
+                    let _ = s.by_ref().count();
+                }
+            }
+
+            #[test]
+            fn encoded_packets_decode_to_themselves(p in packet()) {
+                match encode(&p) {
+                    Ok(frame) => prop_assert_eq!(decode_frame(frame.as_bytes()), Ok(p)),
+                    Err(e) => prop_assert!(matches!(e, FrameError::TooLong { .. }), "{e:?}"),
+                }
+            }
+
+            #[test]
+            fn frames_among_garbage_in_any_chunking_all_come_out_in_order(
+                packets in vec(packet(), 1..4),
+                garbage in vec(biased_bytes(0..40), 4),
+                chunks in vec(1usize..80, 1..20),
+            ) {
+                let packets: Vec<Packet> = packets.into_iter().filter(|p| encode(p).is_ok()).collect();
+                let mut stream = garbage[0].clone();
+                for (i, p) in packets.iter().enumerate() {
+                    stream.extend_from_slice(encode(p).expect("filtered").as_bytes());
+                    stream.extend_from_slice(&garbage[(i + 1) % garbage.len()]);
+                }
+                let mut s = FrameScanner::new();
+                let mut got = Vec::new();
+                let mut rest = &stream[..];
+                for size in chunks.iter().cycle() {
+                    if rest.is_empty() {
+                        break;
+                    }
+                    let (now, later) = rest.split_at((*size).min(rest.len()));
+                    s.push(now);
+                    rest = later;
+                    prop_assert!(s.buffered() < s.max_frame_len());
+                    got.extend(s.by_ref().filter_map(Result::ok));
+                }
+                prop_assert_eq!(got, packets);
+            }
+        }
+    }
 }
