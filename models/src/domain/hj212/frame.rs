@@ -168,6 +168,7 @@ impl FrameScanner {
         self.ready.len()
     }
 
+    /// Takes bytes as read from the connection; decoded frames and errors are then ready from `next`.
     pub fn push(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             // After `scan` the buffer is always shorter than one maximal frame, so there is room.

@@ -117,7 +117,7 @@ impl Packet {
                 continue;
             }
             let Some((key, value)) = field.split_once('=') else {
-                return Err(FrameError::bad_field(field, ""));
+                return Err(FrameError::bad_field("data segment", field));
             };
             if key.eq_ignore_ascii_case("CP") {
                 return Err(FrameError::BadCp);
@@ -280,6 +280,14 @@ mod tests {
     fn a_known_field_twice_is_refused() {
         assert_eq!(Packet::parse("ST=21;CN=2011;MN=A1;MN=A2;CP=&&&&"), Err(FrameError::DuplicateField("MN".into())));
         assert_eq!(Packet::parse("ST=21;CN=2011;MN=A1;CP=&&&&;CP=&&&&"), Err(FrameError::DuplicateField("CP".into())));
+    }
+
+    #[test]
+    fn a_field_without_a_value_is_named() {
+        assert_eq!(
+            Packet::parse("ST=21;CN=2011;MN=A1;garbage;CP=&&&&"),
+            Err(FrameError::bad_field("data segment", "garbage"))
+        );
     }
 
     #[test]
