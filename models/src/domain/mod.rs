@@ -7,6 +7,7 @@ pub mod credit_code;
 pub mod discharge;
 pub mod evaluation;
 pub mod gb3838;
+pub mod hj212;
 pub mod notice;
 pub mod notice_text;
 pub mod period;
