@@ -2,5 +2,9 @@
 //! discharge loads change year on year.
 
 pub mod calendar;
+pub mod screening;
 
 pub use calendar::{Escalation, Frequency, Grace, Overdue, PeriodSpan, Stage, china_date, due_periods, overdue};
+pub use screening::{
+    Finding, Observation, PeerReference, Screening, ScreeningConfig, Series, Test, enterprise_score, screen,
+};
