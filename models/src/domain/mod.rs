@@ -14,6 +14,7 @@ pub mod period;
 pub mod reading;
 #[cfg(test)]
 pub(crate) mod reference_csv;
+pub mod selfcheck;
 
 use serde::Serialize;
 
