@@ -8,6 +8,7 @@
 
 pub mod aliyun;
 pub mod tencent;
+pub mod webhook;
 
 use std::fmt;
 
@@ -178,7 +179,8 @@ impl DeliveryError {
     /// A reply without a provider code we can read: judged by its HTTP status alone.
     pub(crate) fn from_status(provider: Provider, status: u16, body: &[u8]) -> Self {
         let (kind, may_have_sent) = match status {
-            429 => (ErrorKind::Retryable, false),
+            // The request did not get through, or was turned away before it was acted on.
+            408 | 429 => (ErrorKind::Retryable, false),
             // The provider may have sent before failing, and a 2xx we cannot read may well be a success.
             200..=299 | 500..=599 => (ErrorKind::Retryable, true),
             _ => (ErrorKind::Permanent, false),
