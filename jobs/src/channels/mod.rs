@@ -7,6 +7,7 @@
 //! [`ProviderError::may_have_sent`] set is one where the message may already be on its way.
 
 pub mod aliyun;
+pub mod budget;
 pub mod robots;
 pub mod tencent;
 pub mod webhook;
