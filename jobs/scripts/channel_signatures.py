@@ -124,7 +124,8 @@ def tc3(secret_id, secret_key, service, host, action, timestamp, date, payload: 
 
 
 def tencent_documented_example():
-    # Tencent Cloud "签名方法 v3" (e.g. https://cloud.tencent.com/document/api/382/52072), CVM DescribeInstances.
+    # Tencent Cloud "签名方法 v3" (e.g. https://cloud.tencent.com/document/api/362/4208), CVM DescribeInstances,
+    # with the page's masked keys taken literally.
     payload = b'{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
     assert sha256_hex(payload) == "35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064"
     cr, sts, sig, _ = tc3(

@@ -1,9 +1,10 @@
 //! Tencent Cloud SMS, API version 2021-01-11 on `sms.tencentcloudapi.com`: `SendSms` and `PullSmsSendStatus`
 //! requests signed with TC3-HMAC-SHA256, and their replies.
 //!
-//! Signature: 签名方法 v3, <https://cloud.tencent.com/document/api/382/52072>.
-//! SendSms: <https://cloud.tencent.com/document/api/382/55981>; PullSmsSendStatus:
-//! <https://cloud.tencent.com/document/product/382/55977>; error codes: <https://cloud.tencent.com/document/api/382/59177>.
+//! Signature: 签名方法 v3, the same page under every product, e.g. <https://cloud.tencent.com/document/api/362/4208>.
+//! SendSms (发送短信): <https://cloud.tencent.com/document/api/382/55981>; PullSmsSendStatus:
+//! <https://cloud.tencent.com/document/product/382/55977>; error codes:
+//! <https://cloud.tencent.com/document/api/382/59177>.
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
