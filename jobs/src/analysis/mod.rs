@@ -1,5 +1,7 @@
-//! Trend statistics of one item at one place: Mann–Kendall, seasonal Kendall (with Theil–Sen slopes on
-//! real time) and the national method's Spearman test. Pure code: observations in, numbers out.
+//! Trend statistics of one item at one place. Pure code: numbers in, numbers out.
 
 mod exact;
 mod inversions;
+pub mod sen;
+
+pub use sen::{theil_sen, theil_sen_grouped};
