@@ -1,17 +1,19 @@
-//! Trend statistics of one item at one place: Mann–Kendall and seasonal Kendall with Theil–Sen slopes
-//! on real time. Pure code: observations in, numbers out.
+//! Trend statistics of one item at one place: Mann–Kendall, seasonal Kendall (with Theil–Sen slopes on
+//! real time) and the national method's Spearman test. Pure code: observations in, numbers out.
 
 mod exact;
 mod inversions;
 pub mod kendall;
 pub mod sen;
 pub mod series;
+pub mod spearman;
 
 use serde::Serialize;
 
 pub use kendall::{KendallScore, MannKendall, SeasonalKendall, kendall_score, mann_kendall, seasonal_kendall};
 pub use sen::{theil_sen, theil_sen_grouped};
 pub use series::{Guards, Observation, Point, SampleTime, Series};
+pub use spearman::{CriticalFrom, Spearman, spearman};
 
 /// A verdict on the direction of a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
