@@ -108,6 +108,9 @@ pub fn analyze(observations: &[Observation], methods: Methods, alpha: Alpha) -> 
 }
 
 #[cfg(test)]
+mod reference_tests;
+
+#[cfg(test)]
 mod tests {
     use chrono::{Months, NaiveDate};
     use serde_json::Value;
