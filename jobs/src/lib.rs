@@ -1,6 +1,7 @@
 //! Scheduled and background work. Each job is a type with a unique snake_case name; [`registry`] lists
 //! them all; [`scheduler`] runs them on their cron schedules, each tick once across replicas.
 
+pub mod analysis;
 pub mod channels;
 pub mod deliver_notices;
 pub mod mail;
