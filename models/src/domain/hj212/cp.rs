@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, U
 use chrono_tz::Asia::Shanghai;
 
 use super::error::FrameError;
+use crate::domain::Code;
 use crate::domain::reading::QualityFlag;
 
 /// A parsed CP area.

@@ -224,6 +224,7 @@ impl Iterator for FrameScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Code;
     use crate::domain::hj212::cp::{DataFlag, Item};
     use crate::domain::reading::QualityFlag;
 
