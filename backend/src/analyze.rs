@@ -96,9 +96,9 @@ pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification,
         }
         let (value, below) = value_from_text(parameter, text).map_err(|p| at(line, p.en))?;
         values.push(if below {
-            ItemValue { parameter, value: value / 2.0, not_detected: Some(value), samples: 1 }
+            ItemValue { parameter, value: value / 2.0, mean: value / 2.0, not_detected: Some(value), samples: 1 }
         } else {
-            ItemValue { parameter, value, not_detected: None, samples: 1 }
+            ItemValue { parameter, value, mean: value, not_detected: None, samples: 1 }
         });
     }
     let evaluation = evaluate(&values, kind);

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
+
+use models::domain::evaluation::Decimals;
+use models::domain::gb3838::Parameter;
 use serde::{Deserialize, Serialize};
 
 /// Settings that may hold a password and so may be read from a file instead.
@@ -45,6 +48,9 @@ pub struct Settings {
     pub session_ttl_hours: i64,
     /// Sign-in attempts allowed per minute from one address.
     pub login_attempts_per_minute: u32,
+    /// Decimal places of period values by item key (`tp = 3`), over the defaults of the 2020 statistics
+    /// rule (`domain::evaluation::Decimals`).
+    pub decimals: HashMap<String, u32>,
 }
 
 /// The defaults, as a serialisable layer so the other layers merge over them.
@@ -63,6 +69,7 @@ struct Defaults {
     cookie_secure: bool,
     session_ttl_hours: i64,
     login_attempts_per_minute: u32,
+    decimals: HashMap<String, u32>,
 }
 
 impl Default for Defaults {
@@ -81,6 +88,7 @@ impl Default for Defaults {
             cookie_secure: false,
             session_ttl_hours: 12,
             login_attempts_per_minute: 10,
+            decimals: HashMap::new(),
         }
     }
 }
@@ -120,6 +128,21 @@ impl Settings {
             from: self.mail_from.clone(),
             outbox_dir: self.outbox_dir.clone(),
         }
+    }
+
+    /// The decimals table: the defaults with `[decimals]` over them. An unknown item or more than 12 places
+    /// is an error naming it.
+    pub fn decimals(&self) -> Result<Decimals, String> {
+        let mut table = Decimals::default();
+        for (key, places) in &self.decimals {
+            let parameter = Parameter::parse(key)
+                .ok_or_else(|| format!("[decimals]: '{key}' is not a parameter (use a key such as tp or nh3n)"))?;
+            if *places > 12 {
+                return Err(format!("[decimals]: {key} = {places} is more than 12 places"));
+            }
+            table = table.with(parameter, *places);
+        }
+        Ok(table)
     }
 
     /// The database URL with any password masked, for logs.
@@ -167,6 +190,23 @@ mod tests {
             assert!(!debug.contains("hunter2"), "the SMTP password leaks: {debug}");
             assert!(!debug.contains("pw@"), "the database password leaks: {debug}");
             assert_eq!(s.database_url_for_logs(), "postgres://u:***@localhost/rc");
+            Ok(())
+        });
+    }
+
+    #[test]
+    // figment::Jail fixes the closure's error type; it is not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    fn decimals_can_be_overridden_per_item_and_a_wrong_key_is_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("riverchief.toml", "[decimals]\ntp = 2\nNH3N = 3\n")?;
+            let s = Settings::load(None).map_err(|e| *e)?;
+            let d = s.decimals().expect("valid");
+            assert_eq!((d.of(Parameter::Tp), d.of(Parameter::Nh3n)), (2, 3));
+            assert_eq!(d.of(Parameter::F), Decimals::default().of(Parameter::F), "others keep their default");
+            jail.create_file("riverchief.toml", "[decimals]\ntpp = 2\n")?;
+            let err = Settings::load(None).map_err(|e| *e)?.decimals().expect_err("unknown item");
+            assert!(err.contains("'tpp'"), "{err}");
             Ok(())
         });
     }

@@ -16,16 +16,23 @@ use secrecy::ExposeSecret;
 use crate::Settings;
 use crate::state::AppState;
 
-/// Opens the database named in `settings` and applies pending migrations.
+/// Opens the database named in `settings`, applies pending migrations, and builds the roll-ups evaluation
+/// reads if this database predates them.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    models::db::open(settings.database_url.expose_secret())
+    let db = models::db::open(settings.database_url.expose_secret())
         .await
-        .with_context(|| format!("opening and migrating {}", settings.database_url_for_logs()))
+        .with_context(|| format!("opening and migrating {}", settings.database_url_for_logs()))?;
+    let built = models::rollups::ensure_built(&db, Utc::now()).await.context("building the roll-ups")?;
+    if let Some(counted) = built.filter(|n| *n > 0) {
+        info!(readings = counted, "monthly roll-ups built from the stored readings");
+    }
+    Ok(db)
 }
 
 /// What jobs need, built from the settings.
 pub fn job_context(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<JobContext> {
-    Ok(JobContext { db, mailer: Mailer::from_settings(&settings.mail())? })
+    let decimals = settings.decimals().map_err(anyhow::Error::msg)?;
+    Ok(JobContext { db, mailer: Mailer::from_settings(&settings.mail())?, decimals })
 }
 
 pub struct Application {
@@ -56,6 +63,7 @@ impl Application {
                 std::num::NonZeroU32::new(settings.login_attempts_per_minute.max(1))
                     .unwrap_or(std::num::NonZeroU32::MIN),
             ))),
+            decimals: jobs.decimals,
             settings: Arc::new(settings),
             rules: Arc::default(),
         };

@@ -16,6 +16,8 @@ pub struct AppState {
     pub settings: Arc<crate::Settings>,
     /// Sign-in attempts per client address.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Decimal places of period values, as configured.
+    pub decimals: models::domain::evaluation::Decimals,
     /// Every route's access rule, filled by `routes::router`.
     pub rules: Arc<RuleTable>,
 }

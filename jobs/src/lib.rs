@@ -23,6 +23,8 @@ pub use mail::{MailSettings, Mailer};
 pub struct JobContext {
     pub db: DatabaseConnection,
     pub mailer: Mailer,
+    /// Decimal places of period values (the 2020 statistics rule, as configured).
+    pub decimals: models::domain::evaluation::Decimals,
 }
 
 /// What a run did, for logs, the job_runs table and `riverchief jobs run`.

@@ -43,8 +43,8 @@ pub fn reported_month(now: DateTime<Utc>) -> Period {
 
 async fn queue_report(ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<Report> {
     let period = reported_month(now);
-    let district = assessment::assess(&ctx.db, Scope::District, period, Rounding::PerItem).await?;
-    let towns = assessment::assess(&ctx.db, Scope::Town, period, Rounding::PerItem).await?;
+    let district = assessment::assess(&ctx.db, Scope::District, period, Rounding::PerItem(ctx.decimals)).await?;
+    let towns = assessment::assess(&ctx.db, Scope::Town, period, Rounding::PerItem(ctx.decimals)).await?;
     let name = assessment::district_name(&ctx.db).await?.unwrap_or_else(|| "全区".into());
     let content = ReportContent::new(&name, &district, &towns);
     let html = content.render()?;

@@ -7,13 +7,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use serde::Serialize;
 
 use crate::domain::evaluation::{
-    self, Comparison, GroupFigures, GroupMember, Rounding, Sample, SectionEvaluation, compare, group_figures,
+    self, Comparison, GroupFigures, GroupMember, ItemValue, Rounding, Sample, SectionEvaluation, compare, group_figures,
 };
 use crate::domain::gb3838::{WaterBodyKind, WaterClass};
 use crate::domain::period::Period;
 use crate::domain::reading::QualityFlag;
 use crate::domain::{Code, RegionLevel};
 use crate::entities::{readings, regions, sections, water_bodies};
+use crate::rollups;
 
 /// How sections are grouped into assessed units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::VariantArray)]
@@ -137,47 +138,28 @@ fn town_of(region_id: i32, regions: &HashMap<i32, regions::Model>) -> Option<reg
     regions.get(&region_id).cloned()
 }
 
-/// Normal readings of `sections` within `period`, as samples by section id.
-pub async fn samples(
-    db: &impl ConnectionTrait,
-    section_ids: &[i32],
-    period: Period,
-) -> Result<HashMap<i32, Vec<Sample>>, DbErr> {
-    let (start, end) = period.bounds();
-    let rows = readings::Entity::find()
-        .filter(readings::Column::SectionId.is_in(section_ids.iter().copied()))
-        .filter(readings::Column::SampledAt.gte(start))
-        .filter(readings::Column::SampledAt.lt(end))
-        .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
-        .all(db)
-        .await?;
-    let mut by_section: HashMap<i32, Vec<Sample>> = HashMap::new();
-    for r in rows {
-        by_section.entry(r.section_id).or_default().push(Sample {
-            parameter: r.parameter,
-            sampled_at: r.sampled_at,
-            value: r.value,
-            below_detection: r.below_detection,
-            normal: true,
-        });
-    }
-    Ok(by_section)
-}
-
-/// Each section judged over `period`.
+/// Each section judged over `period`, from the stored monthly totals (one query for all of them).
 pub async fn evaluate_sections(
     db: &impl ConnectionTrait,
     facts: &[SectionFacts],
     period: Period,
     rounding: Rounding,
 ) -> Result<Vec<(SectionFacts, SectionEvaluation)>, DbErr> {
+    let (from, to) = period.month_range();
+    // A few sections by id; many (a district, a nation) by month alone, which reads no more.
     let ids: Vec<i32> = facts.iter().map(|f| f.section.id).collect();
-    let mut samples = samples(db, &ids, period).await?;
+    let filter = (ids.len() <= 200).then_some(ids.as_slice());
+    let mut totals = rollups::period_totals(db, from, to, filter).await?;
     Ok(facts
         .iter()
         .map(|f| {
-            let own = samples.remove(&f.section.id).unwrap_or_default();
-            (f.clone(), evaluation::evaluate_samples(&own, f.kind(), rounding))
+            let values: Vec<ItemValue> = totals
+                .remove(&f.section.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(parameter, t)| t.item_value(parameter, rounding))
+                .collect();
+            (f.clone(), evaluation::evaluate(&values, f.kind()))
         })
         .collect())
 }
@@ -219,8 +201,15 @@ pub async fn assess(
 ) -> Result<Assessment, DbErr> {
     let facts = section_facts(db).await?;
     let now = evaluate_sections(db, &facts, period, rounding).await?;
-    let before = members(&evaluate_sections(db, &facts, period.previous(), rounding).await?, scope);
-    let last_year = members(&evaluate_sections(db, &facts, period.same_period_last_year(), rounding).await?, scope);
+    let previous = evaluate_sections(db, &facts, period.previous(), rounding).await?;
+    // A year's previous period is the same period last year: read it once.
+    let last_year = if period.same_period_last_year() == period.previous() {
+        previous.clone()
+    } else {
+        evaluate_sections(db, &facts, period.same_period_last_year(), rounding).await?
+    };
+    let before = members(&previous, scope);
+    let last_year = members(&last_year, scope);
 
     let mut results: BTreeMap<(String, String), Vec<SectionResult>> = BTreeMap::new();
     for (f, e) in &now {
@@ -270,31 +259,39 @@ pub struct SectionDetail {
     pub periods: Vec<(Period, SectionEvaluation)>,
 }
 
+/// The registry facts of one section, by its code (matched as every code is), without reading the registry.
+pub async fn section_facts_of(db: &impl ConnectionTrait, code: &str) -> Result<Option<SectionFacts>, DbErr> {
+    let Some(ctx) = crate::sections::find_by_code(db, code).await? else { return Ok(None) };
+    // The street or town: the section's region, or its ancestor (a few rows, walked up).
+    let mut chain: HashMap<i32, regions::Model> = HashMap::new();
+    let mut next = Some(ctx.section.region_id);
+    while let Some(id) = next.filter(|id| !chain.contains_key(id) && chain.len() < 8) {
+        let Some(region) = regions::Entity::find_by_id(id).one(db).await? else { break };
+        next = region.parent_id;
+        chain.insert(id, region);
+    }
+    let town = town_of(ctx.section.region_id, &chain);
+    Ok(Some(SectionFacts { section: ctx.section, water_body: ctx.water_body, town }))
+}
+
 /// The detail of the section with `code`, or `None` when there is no such section.
 pub async fn section_detail(
     db: &impl ConnectionTrait,
     code: &str,
     today: chrono::NaiveDate,
+    rounding: Rounding,
 ) -> Result<Option<SectionDetail>, DbErr> {
     use crate::domain::period::YearMonth;
-    let Some(facts) = section_facts(db).await?.into_iter().find(|f| f.section.code == code) else {
-        return Ok(None);
-    };
-    // The latest sample is the newest instant with a classified, normal reading, as in the section list
-    // (`sections::list_overview`): a later temperature alone is not a sample to judge.
-    let newest = readings::Entity::find()
-        .filter(readings::Column::SectionId.eq(facts.section.id))
-        .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
-        .filter(readings::Column::Class.is_not_null())
-        .order_by_desc(readings::Column::SampledAt)
-        .one(db)
-        .await?;
+    let Some(facts) = section_facts_of(db, code).await? else { return Ok(None) };
+    // The latest sample is the newest instant with a classified, normal reading, as in the section list: a
+    // later temperature alone is not a sample to judge.
+    let newest = crate::entities::section_latest::Entity::find_by_id(facts.section.id).one(db).await?;
     let latest = match &newest {
-        Some(r) => {
+        Some(l) => {
             let rows = readings::Entity::find()
                 .filter(readings::Column::SectionId.eq(facts.section.id))
                 .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
-                .filter(readings::Column::SampledAt.eq(r.sampled_at))
+                .filter(readings::Column::SampledAt.eq(l.sampled_at))
                 .all(db)
                 .await?;
             let samples: Vec<Sample> = rows
@@ -308,11 +305,11 @@ pub async fn section_detail(
                 })
                 .collect();
             // A single sample is judged as measured, without period rounding.
-            Some((r.sampled_at, evaluation::evaluate_samples(&samples, facts.kind(), Rounding::Exact)))
+            Some((l.sampled_at, evaluation::evaluate_samples(&samples, facts.kind(), Rounding::Exact)))
         }
         None => None,
     };
-    let month = newest.map_or_else(|| YearMonth::of(today), |r| YearMonth::of_instant(r.sampled_at));
+    let month = newest.map_or_else(|| YearMonth::of(today), |l| YearMonth::of_instant(l.sampled_at));
     let periods = [
         Period::Month(month),
         Period::Quarter { year: month.year, quarter: (month.month - 1) / 3 + 1 },
@@ -321,7 +318,7 @@ pub async fn section_detail(
     ];
     let mut evaluated = Vec::new();
     for period in periods {
-        let (_, e) = evaluate_sections(db, std::slice::from_ref(&facts), period, Rounding::PerItem)
+        let (_, e) = evaluate_sections(db, std::slice::from_ref(&facts), period, rounding)
             .await?
             .into_iter()
             .next()

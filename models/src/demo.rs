@@ -17,6 +17,7 @@ use crate::domain::reading::ReadingSource;
 use crate::domain::{ChiefLevel, ControlLevel, RegionLevel};
 use crate::readings::{BulkReading, bulk_insert};
 use crate::registry::{self, NewChief, NewEnterprise, NewOutfall, NewSection};
+use crate::rollups::{self, Counted};
 use crate::users::{self, NewUser, UserError};
 
 #[derive(Debug, Clone)]
@@ -318,5 +319,24 @@ async fn store(db: &impl ConnectionTrait, d: &Dataset, now: DateTime<Utc>) -> Re
         });
     }
     counts.readings = bulk_insert(db, &rows, ReadingSource::Seed, now).await?;
+    // A fresh registry: every row above was new, so all of them count.
+    let counted: Vec<Counted> = rows
+        .iter()
+        .map(|r| Counted {
+            section_id: r.section_id,
+            parameter: r.parameter,
+            sampled_at: r.sampled_at,
+            value: r.value,
+            below_detection: false,
+        })
+        .collect();
+    rollups::add(db, &counted).await?;
+    let kind_of: HashMap<i32, WaterBodyKind> = section_kind.values().copied().collect();
+    let classified: Vec<_> = rows
+        .iter()
+        .filter(|r| r.class.is_some())
+        .filter_map(|r| kind_of.get(&r.section_id).map(|kind| (r.section_id, *kind, r.sampled_at)))
+        .collect();
+    rollups::refresh_latest(db, &classified).await?;
     Ok(counts)
 }

@@ -17,6 +17,7 @@ pub mod job_runs;
 pub mod notices;
 pub mod readings;
 pub mod registry;
+pub mod rollups;
 pub mod secret;
 pub mod sections;
 pub mod sessions;

@@ -14,9 +14,10 @@ use crate::audit::{self, Actor, NewEntry};
 use crate::db::begin_write;
 use crate::domain::alert::JudgedReading;
 use crate::domain::gb3838::{Parameter, WaterClass};
-use crate::domain::reading::{QualityFlag, ReadingInput, ReadingSource, ValidReading};
+use crate::domain::reading::{QualityFlag, ReadAs, ReadingInput, ReadingSource, ValidReading};
 use crate::domain::{Code, Problem, quote};
 use crate::entities::{readings, sections};
+use crate::rollups::{self, Counted};
 use crate::sections::{SectionContext, code_key, find_by_codes};
 
 /// A batch of readings to store.
@@ -68,6 +69,8 @@ pub struct IngestResult {
     /// Whether the reading meets the section's target; `None` when the item is not evaluated.
     pub meets_target: Option<bool>,
     pub alert: Option<AlertOutcome>,
+    /// The value as it was given, when in another unit than the standard's.
+    pub read_as: Option<ReadAs>,
 }
 
 /// The readings that passed every check, with their sections.
@@ -159,9 +162,27 @@ pub async fn submit(
     order.sort_by_key(|(index, r)| (r.sampled_at, *index));
 
     let mut results = Vec::with_capacity(valid.len());
+    let (mut counted, mut classified) = (Vec::new(), Vec::new());
     for (index, reading) in order {
-        results.push(store_one(&tx, section_of(reading), reading, *index, submission.source, now).await?);
+        let ctx = section_of(reading);
+        let result = store_one(&tx, ctx, reading, *index, submission.source, now).await?;
+        if result.stored && reading.quality_flag.is_valid_for_evaluation() {
+            counted.push(Counted {
+                section_id: ctx.section.id,
+                parameter: reading.parameter,
+                sampled_at: reading.sampled_at,
+                value: reading.value,
+                below_detection: reading.below_detection,
+            });
+            if result.class.is_some() {
+                classified.push((ctx.section.id, ctx.kind(), reading.sampled_at));
+            }
+        }
+        results.push(result);
     }
+    // The roll-ups evaluation reads move in the same transaction as the readings.
+    rollups::add(&tx, &counted).await?;
+    rollups::refresh_latest(&tx, &classified).await?;
     results.sort_by_key(|r| r.index);
     audit::append(&tx, audit_entry(submission.actor, submission.source, &results), now).await?;
     tx.commit().await?;
@@ -266,6 +287,7 @@ async fn store_one(
         target: judged.target,
         meets_target: judged.meets_target(),
         alert,
+        read_as: r.read_as,
     };
     match inserted {
         TryInsertResult::Inserted(res) => {

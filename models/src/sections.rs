@@ -4,13 +4,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
-    sea_query::{Expr, ExprTrait, Func, Query},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait, Func},
 };
 
 use crate::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
-use crate::domain::reading::QualityFlag;
-use crate::entities::{readings, regions, sections, water_bodies};
+use crate::entities::{regions, section_latest, sections, water_bodies};
 
 /// A section with what judging a reading needs to know about it.
 #[derive(Debug, Clone)]
@@ -101,76 +100,24 @@ pub struct SectionOverview {
     pub latest: Option<LatestClass>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct LatestRow {
-    section_id: i32,
-    parameter: Parameter,
-    class: WaterClass,
-    sampled_at: DateTime<Utc>,
-}
-
-/// Every section, ordered by code, with its water body, region and latest class.
+/// Every section, ordered by code, with its water body, region and latest class. Reads the registry and
+/// each section's stored latest sample, never the readings: the same few milliseconds at any size.
 pub async fn list_overview(db: &impl ConnectionTrait) -> Result<Vec<SectionOverview>, DbErr> {
     let rows = sections::Entity::find().order_by_asc(sections::Column::Code).all(db).await?;
     let rows = with_water_bodies(db, rows).await?;
     let regions: HashMap<i32, regions::Model> =
         regions::Entity::find().all(db).await?.into_iter().map(|r| (r.id, r)).collect();
-    let mut latest = latest_classified_readings(db).await?;
-
+    let mut latest: HashMap<i32, section_latest::Model> =
+        section_latest::Entity::find().all(db).await?.into_iter().map(|l| (l.section_id, l)).collect();
     Ok(rows
         .into_iter()
         .map(|(section, water_body)| {
-            let latest = latest.remove(&section.id).and_then(|rows| latest_class(&rows, water_body.kind));
+            let latest = latest.remove(&section.id).map(|l| LatestClass {
+                sampled_at: l.sampled_at,
+                class: l.class,
+                worst_items: l.worst_items.0,
+            });
             SectionOverview { region: regions.get(&section.region_id).cloned(), section, water_body, latest }
         })
         .collect())
-}
-
-/// The classified, normal-flagged readings at each section's latest sampling instant, by section id.
-async fn latest_classified_readings(db: &impl ConnectionTrait) -> Result<HashMap<i32, Vec<LatestRow>>, DbErr> {
-    use readings::Column as R;
-    // SELECT section_id, MAX(sampled_at) FROM readings WHERE class IS NOT NULL AND quality_flag = 'N' GROUP BY section_id
-    let newest = Query::select()
-        .column(R::SectionId)
-        .expr_as(Func::max(Expr::col(R::SampledAt)), "newest")
-        .from(readings::Entity)
-        .and_where(Expr::col(R::Class).is_not_null())
-        .and_where(Expr::col(R::QualityFlag).eq(QualityFlag::Normal))
-        .group_by_col(R::SectionId)
-        .to_owned();
-    let query = Query::select()
-        .columns([
-            (readings::Entity, R::SectionId),
-            (readings::Entity, R::Parameter),
-            (readings::Entity, R::Class),
-            (readings::Entity, R::SampledAt),
-        ])
-        .from(readings::Entity)
-        .join_subquery(
-            JoinType::InnerJoin,
-            newest,
-            "n",
-            Expr::col(("n", R::SectionId))
-                .equals((readings::Entity, R::SectionId))
-                .and(Expr::col(("n", "newest")).equals((readings::Entity, R::SampledAt))),
-        )
-        .and_where(Expr::col((readings::Entity, R::Class)).is_not_null())
-        .and_where(Expr::col((readings::Entity, R::QualityFlag)).eq(QualityFlag::Normal))
-        .to_owned();
-    let backend = db.get_database_backend();
-    let rows = LatestRow::find_by_statement(backend.build(&query)).all(db).await?;
-    let mut by_section: HashMap<i32, Vec<LatestRow>> = HashMap::new();
-    for row in rows {
-        by_section.entry(row.section_id).or_default().push(row);
-    }
-    Ok(by_section)
-}
-
-fn latest_class(rows: &[LatestRow], kind: WaterBodyKind) -> Option<LatestClass> {
-    let evaluated: Vec<(Parameter, WaterClass)> =
-        rows.iter().map(|r| (r.parameter, r.class)).filter(|(p, _)| p.is_evaluated(kind)).collect();
-    let class = evaluated.iter().map(|(_, c)| *c).max()?;
-    let mut worst_items: Vec<Parameter> = evaluated.iter().filter(|(_, c)| *c == class).map(|(p, _)| *p).collect();
-    worst_items.sort();
-    Some(LatestClass { sampled_at: rows.first()?.sampled_at, class, worst_items })
 }

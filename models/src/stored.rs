@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue, ColIdx, DbErr, IntoActiveValue, QueryResult, TryGetEr
 use crate::domain::alert::{AlertEventKind, AlertKind, AlertStatus};
 use crate::domain::audit::ActorKind;
 use crate::domain::discharge::VerdictKind;
-use crate::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
+use crate::domain::gb3838::{Parameter, ParameterList, WaterBodyKind, WaterClass};
 use crate::domain::notice::{Channel, NoticeStatus};
 use crate::domain::reading::{QualityFlag, ReadingSource};
 use crate::domain::{ChiefLevel, Code, ControlLevel, JobRunStatus, RegionLevel, Role};
@@ -135,8 +135,11 @@ impl From<Parameter> for Value {
     }
 }
 
-const PARAMETER_HOMES: [Home; 2] =
-    [home_marked("readings", "parameter", "quality_flag"), home_marked("alerts", "parameter", "escalation_level")];
+const PARAMETER_HOMES: [Home; 3] = [
+    home_marked("readings", "parameter", "quality_flag"),
+    home_marked("alerts", "parameter", "escalation_level"),
+    home_marked("reading_months", "parameter", "sum_h"),
+];
 
 impl TryGetable for Parameter {
     fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
@@ -172,8 +175,62 @@ impl Nullable for Parameter {
     }
 }
 
+/// Needed because a parameter is part of `reading_months`' primary key; it is never generated.
+impl sea_orm::TryFromU64 for Parameter {
+    fn try_from_u64(_: u64) -> Result<Self, DbErr> {
+        Err(DbErr::ConvertFromU64("Parameter"))
+    }
+}
+
 impl IntoActiveValue<Parameter> for Parameter {
     fn into_active_value(self) -> ActiveValue<Parameter> {
+        ActiveValue::Set(self)
+    }
+}
+
+/// Lists of items are stored as their keys, comma-separated.
+impl From<ParameterList> for Value {
+    fn from(list: ParameterList) -> Value {
+        Value::from(list.to_keys())
+    }
+}
+
+impl TryGetable for ParameterList {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        let text = String::try_get_by(res, index)?;
+        ParameterList::from_keys(&text).ok_or_else(|| {
+            let homes = [home("section_latest", "worst_items")];
+            TryGetError::DbErr(bad_value(res, index, &text, "a list of parameter keys", "keys such as nh3n,tp", &homes))
+        })
+    }
+}
+
+impl ValueType for ParameterList {
+    fn try_from(v: Value) -> Result<Self, ValueTypeErr> {
+        ParameterList::from_keys(&<String as ValueType>::try_from(v)?).ok_or(ValueTypeErr)
+    }
+
+    fn type_name() -> String {
+        "ParameterList".to_owned()
+    }
+
+    fn array_type() -> ArrayType {
+        ArrayType::String
+    }
+
+    fn column_type() -> ColumnType {
+        ColumnType::String(StringLen::N(255))
+    }
+}
+
+impl Nullable for ParameterList {
+    fn null() -> Value {
+        Value::String(None)
+    }
+}
+
+impl IntoActiveValue<ParameterList> for ParameterList {
+    fn into_active_value(self) -> ActiveValue<ParameterList> {
         ActiveValue::Set(self)
     }
 }

@@ -113,7 +113,7 @@ pub async fn assessment(
         return Err(ApiError::invalid_query(details));
     };
 
-    let result = assessment::assess(&state.db, scope, period, Rounding::PerItem).await?;
+    let result = assessment::assess(&state.db, scope, period, Rounding::PerItem(state.decimals)).await?;
     let view = AssessmentView::from(&result);
     let file = format!("assessment-{}-{}", scope.as_str(), period.code());
     Ok(match format {

@@ -6,6 +6,8 @@ use axum::extract::State;
 use crate::extract::Path;
 use chrono::Utc;
 
+use models::domain::evaluation::Rounding;
+
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::views::sections::{SectionDetailView, SectionList, SectionView};
@@ -30,7 +32,7 @@ pub async fn detail(
     Path(code): Path<String>,
 ) -> Result<Json<SectionDetailView>, ApiError> {
     let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    let detail = models::assessment::section_detail(&state.db, &code, today)
+    let detail = models::assessment::section_detail(&state.db, &code, today, Rounding::PerItem(state.decimals))
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("断面“{code}”"), &format!("section '{code}'")))?;
     Ok(Json(SectionDetailView::from(&detail)))

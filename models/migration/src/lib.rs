@@ -14,6 +14,7 @@ mod m20261129_000001_report_delivery;
 mod m20261129_000002_auth;
 mod m20261129_000003_audit;
 mod m20261201_000001_notice_subject_text;
+mod m20261201_000002_rollups;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_auth::Migration),
             Box::new(m20261129_000003_audit::Migration),
             Box::new(m20261201_000001_notice_subject_text::Migration),
+            Box::new(m20261201_000002_rollups::Migration),
         ]
     }
 }

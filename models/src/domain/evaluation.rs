@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::gb3838::{Parameter, Status, WaterBodyKind, WaterClass};
 use super::period::YearMonth;
+use super::trophic::{TrophicError, TrophicState, is_index_item, trophic_state};
 
 /// One measured value, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,23 +47,189 @@ pub fn round_half_even(value: f64, decimals: u32) -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemValue {
     pub parameter: Parameter,
-    /// The period value (½ × detection limit for non-detects), rounded per [`Parameter::decimals`] unless
-    /// evaluation is exact.
+    /// The period value (½ × detection limit for non-detects), rounded per [`Decimals`] unless evaluation is
+    /// exact: the value that is classified.
     pub value: f64,
+    /// The same before rounding.
+    pub mean: f64,
     /// `Some(limit)` when every sample was below detection: report "not detected" (`{limit}L`).
     pub not_detected: Option<f64>,
     /// How many normal samples went into it.
     pub samples: usize,
 }
 
+/// Decimal places each item's period value is rounded to, half to even, before it is classified.
+///
+/// Practice, not settled national text (STANDARDS.md §2): the 2020 statistics rule (环办监测函〔2020〕82号)
+/// rounds assessment values per item; its official table was not found. These defaults follow the one
+/// independent implementation that cites it: TP 3 decimals on rivers as on lakes, fluoride 3, Cd 5, the
+/// rest at the precision reports print. Fewer decimals move values across class limits (TP 0.2049 is IV,
+/// not the III of 0.20), so err toward more. `[decimals]` in `riverchief.toml` overrides any item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimals([u8; Parameter::COUNT]);
+
+impl Default for Decimals {
+    fn default() -> Self {
+        use Parameter::*;
+        let mut table = [2u8; Parameter::COUNT];
+        for p in Parameter::all() {
+            table[p as usize] = match p {
+                FecalColiform | Conductivity => 0,
+                Temp | Do | Codmn | Cod | Bod5 | Chla | Turbidity => 1,
+                Ph | Nh3n | Tn | Oil | Las | Sd => 2,
+                Tp | F => 3,
+                Cu | Zn | Cr6 | Pb | Cn | Sulfide => 3,
+                Se | As | Phenol => 4,
+                Cd | Hg => 5,
+                Sulfate | Chloride | Nitrate | Fe | Mn => 2,
+            };
+        }
+        Self(table)
+    }
+}
+
+impl Decimals {
+    pub fn of(&self, parameter: Parameter) -> u32 {
+        u32::from(self.0[parameter as usize])
+    }
+
+    /// The same table with `parameter` rounded to `decimals` places (at most 12).
+    pub fn with(mut self, parameter: Parameter, decimals: u32) -> Self {
+        self.0[parameter as usize] = decimals.min(12) as u8;
+        self
+    }
+
+    /// `value` rounded half to even at the item's decimals; a positive mean that would round to 0 keeps one
+    /// significant figure instead (0.000004 mg/L of mercury is not 0).
+    pub fn round(&self, parameter: Parameter, value: f64) -> f64 {
+        let rounded = round_half_even(value, self.of(parameter));
+        if rounded == 0.0 && value > 0.0 && value.is_finite() {
+            let places = (-value.log10().floor()).max(0.0) as u32;
+            round_half_even(value, places)
+        } else {
+            rounded
+        }
+    }
+}
+
 /// Whether period values are rounded before classification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rounding {
-    /// Per item decimals, half to even (practice of the 2020 statistics rule).
-    #[default]
-    PerItem,
+    /// Per item decimals, half to even (practice of the 2020 statistics rule), once, on the period value.
+    PerItem(Decimals),
     /// Classify the exact means.
     Exact,
+}
+
+impl Rounding {
+    /// Per item, at the default decimals.
+    pub fn per_item() -> Self {
+        Self::PerItem(Decimals::default())
+    }
+
+    fn apply(self, parameter: Parameter, value: f64) -> f64 {
+        match self {
+            Self::PerItem(decimals) => decimals.round(parameter, value),
+            Self::Exact => value,
+        }
+    }
+}
+
+/// What a month's normal samples of one item add up to: enough to take the month's mean (non-detects at
+/// half their limit, pH through H⁺) and to know whether every sample was below detection. Stored per
+/// section, item and month (`reading_months`), so that a period's value costs months, not samples.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MonthTotals {
+    pub n: u32,
+    /// Samples below detection.
+    pub n_nd: u32,
+    /// Σ values, non-detects at ½ × their detection limit.
+    pub sum: f64,
+    /// Σ 10^−pH, for pH (0 for other items).
+    pub sum_h: f64,
+    /// The largest detection limit among the non-detects.
+    pub max_dl: Option<f64>,
+}
+
+impl MonthTotals {
+    /// Counts one normal sample (for a non-detect, `value` is its detection limit).
+    pub fn add(&mut self, parameter: Parameter, value: f64, below_detection: bool) {
+        self.n += 1;
+        if below_detection {
+            self.n_nd += 1;
+            self.max_dl = Some(self.max_dl.map_or(value, |m| m.max(value)));
+            self.sum += value / 2.0;
+        } else {
+            self.sum += value;
+        }
+        if parameter == Parameter::Ph {
+            self.sum_h += 10f64.powf(-value);
+        }
+    }
+
+    /// The month's mean in the item's terms: for pH, the mean [H⁺] (turned back into pH by the caller).
+    pub fn mean(&self, parameter: Parameter) -> Option<f64> {
+        (self.n > 0).then(|| if parameter == Parameter::Ph { self.sum_h } else { self.sum } / f64::from(self.n))
+    }
+}
+
+/// A period's months of one item, reduced: the mean of the monthly means (for pH, of the monthly mean
+/// [H⁺]), the samples, and the non-detects. The database computes it from stored [`MonthTotals`] with one
+/// `GROUP BY`; [`period_value`] computes the same from samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PeriodTotals {
+    pub months: u32,
+    pub samples: u64,
+    pub nds: u64,
+    pub max_dl: Option<f64>,
+    /// Mean over the months of each month's mean ([H⁺] for pH).
+    pub mean_of_means: f64,
+}
+
+impl PeriodTotals {
+    /// Reduces months of totals (any order).
+    pub fn of_months(parameter: Parameter, months: &[MonthTotals]) -> Option<PeriodTotals> {
+        let means: Vec<f64> = months.iter().filter_map(|m| m.mean(parameter)).collect();
+        if means.is_empty() {
+            return None;
+        }
+        Some(PeriodTotals {
+            months: means.len() as u32,
+            samples: months.iter().map(|m| u64::from(m.n)).sum(),
+            nds: months.iter().map(|m| u64::from(m.n_nd)).sum(),
+            max_dl: months.iter().filter_map(|m| m.max_dl).reduce(f64::max),
+            mean_of_means: means.iter().sum::<f64>() / means.len() as f64,
+        })
+    }
+
+    /// The period value: the mean of monthly means, pH back from [H⁺], rounded per `rounding`; "not
+    /// detected" at the largest limit when every sample was below detection.
+    pub fn item_value(&self, parameter: Parameter, rounding: Rounding) -> Option<ItemValue> {
+        if self.months == 0 || !self.mean_of_means.is_finite() {
+            return None;
+        }
+        let mean = if parameter == Parameter::Ph { -self.mean_of_means.log10() } else { self.mean_of_means };
+        let all_nd = self.samples > 0 && self.nds == self.samples;
+        Some(ItemValue {
+            parameter,
+            value: rounding.apply(parameter, mean),
+            mean,
+            not_detected: all_nd.then(|| self.max_dl.unwrap_or(0.0)),
+            samples: usize::try_from(self.samples).unwrap_or(usize::MAX),
+        })
+    }
+}
+
+/// The period value of `parameter` from `samples` (any order, other items ignored). A single month is the
+/// mean of its samples; a longer period is the mean of its monthly means. Non-detects count as half their
+/// detection limit; samples not flagged normal are left out.
+pub fn period_value(parameter: Parameter, samples: &[Sample], rounding: Rounding) -> Option<ItemValue> {
+    let mut by_month: BTreeMap<YearMonth, MonthTotals> = BTreeMap::new();
+    for s in samples.iter().filter(|s| s.parameter == parameter && s.normal && s.value.is_finite()) {
+        by_month.entry(YearMonth::of_instant(s.sampled_at)).or_default().add(parameter, s.value, s.below_detection);
+    }
+    let months: Vec<MonthTotals> = by_month.into_values().collect();
+    PeriodTotals::of_months(parameter, &months)?.item_value(parameter, rounding)
 }
 
 /// Arithmetic mean of values, or for pH the mean taken through the hydrogen-ion concentration.
@@ -79,42 +246,14 @@ fn mean(parameter: Parameter, values: &[f64]) -> Option<f64> {
     })
 }
 
-/// The period value of `parameter` from `samples` (any order, other items ignored). A single month is the
-/// mean of its samples; a longer period is the mean of its monthly means. Non-detects count as half their
-/// detection limit; samples not flagged normal are left out.
-pub fn period_value(
-    parameter: Parameter,
-    samples: &[Sample],
-    kind: WaterBodyKind,
-    rounding: Rounding,
-) -> Option<ItemValue> {
-    let mut by_month: BTreeMap<YearMonth, Vec<f64>> = BTreeMap::new();
-    let (mut count, mut detected, mut max_limit) = (0usize, false, 0f64);
-    for s in samples.iter().filter(|s| s.parameter == parameter && s.normal && s.value.is_finite()) {
-        let v = if s.below_detection {
-            max_limit = max_limit.max(s.value);
-            s.value / 2.0
-        } else {
-            detected = true;
-            s.value
-        };
-        by_month.entry(YearMonth::of_instant(s.sampled_at)).or_default().push(v);
-        count += 1;
-    }
-    let monthly: Vec<f64> = by_month.values().filter_map(|vs| mean(parameter, vs)).collect();
-    let value = mean(parameter, &monthly)?;
-    let value = match rounding {
-        Rounding::PerItem => round_half_even(value, parameter.decimals(kind)),
-        Rounding::Exact => value,
-    };
-    Some(ItemValue { parameter, value, not_detected: (!detected).then_some(max_limit), samples: count })
-}
-
 /// One item judged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemEvaluation {
     pub parameter: Parameter,
+    /// The value classified (rounded, for a period).
     pub value: f64,
+    /// The value before rounding.
+    pub mean: f64,
     pub not_detected: Option<f64>,
     pub class: Option<WaterClass>,
     /// (C − C_III) / C_III when worse than class III (not for pH, DO, temperature).
@@ -149,6 +288,8 @@ pub struct SectionEvaluation {
     pub class: Option<WaterClass>,
     pub items: Vec<ItemEvaluation>,
     pub main_pollutants: Vec<MainPollutant>,
+    /// On a lake or reservoir with any of the index's items: the trophic state, or why there is none.
+    pub trophic: Option<Result<TrophicState, TrophicError>>,
 }
 
 impl SectionEvaluation {
@@ -168,6 +309,7 @@ pub fn evaluate(values: &[ItemValue], kind: WaterBodyKind) -> SectionEvaluation 
         .map(|v| ItemEvaluation {
             parameter: v.parameter,
             value: v.value,
+            mean: v.mean,
             not_detected: v.not_detected,
             class: v.parameter.classify(v.value, kind),
             multiple: v.parameter.exceedance_multiple(v.value, kind),
@@ -177,11 +319,27 @@ pub fn evaluate(values: &[ItemValue], kind: WaterBodyKind) -> SectionEvaluation 
     items.sort_by_key(|i| i.parameter);
     let class = items.iter().filter(|i| i.evaluated).filter_map(|i| i.class).max();
     let main_pollutants = main_pollutants(&items);
-    SectionEvaluation { class, items, main_pollutants }
+    let trophic = lake_trophic_state(kind, values.iter().map(|v| (v.parameter, v.value)));
+    SectionEvaluation { class, items, main_pollutants, trophic }
 }
 
-/// Up to three evaluated items worse than class III: worst class first, ties by the larger exceedance
-/// multiple (items without a multiple, pH and DO, after those with one), then the standard's order.
+/// The trophic state of values taken on a lake or reservoir that include any of the index's items.
+fn lake_trophic_state(
+    kind: WaterBodyKind,
+    values: impl Iterator<Item = (Parameter, f64)>,
+) -> Option<Result<TrophicState, TrophicError>> {
+    let values: Vec<(Parameter, f64)> = values.filter(|(p, _)| is_index_item(*p)).collect();
+    (kind.uses_lake_limits() && !values.is_empty()).then(|| trophic_state(&values))
+}
+
+/// Items that, worse than class III, are main pollutants before any other ("当氰化物或铅、铬等重金属超标时，
+/// 优先作为主要污染指标"): cyanide and the heavy metals Hg, Cd, Cr(VI), Pb, As.
+pub const PRIORITY_POLLUTANTS: [Parameter; 6] =
+    [Parameter::Cn, Parameter::Hg, Parameter::Cd, Parameter::Cr6, Parameter::Pb, Parameter::As];
+
+/// Up to three evaluated items worse than class III, by the method's rule: cyanide and the heavy metals
+/// first; then the worst class first, ties by the larger exceedance multiple (DO and pH, which have none,
+/// after those with one, shown without a multiple), then the standard's order.
 pub fn main_pollutants(items: &[ItemEvaluation]) -> Vec<MainPollutant> {
     let mut worse: Vec<MainPollutant> = items
         .iter()
@@ -191,9 +349,11 @@ pub fn main_pollutants(items: &[ItemEvaluation]) -> Vec<MainPollutant> {
             Some(MainPollutant { parameter: i.parameter, class, multiple: i.multiple })
         })
         .collect();
+    let priority = |m: &MainPollutant| PRIORITY_POLLUTANTS.contains(&m.parameter);
     worse.sort_by(|a, b| {
-        b.class
-            .cmp(&a.class)
+        priority(b)
+            .cmp(&priority(a))
+            .then_with(|| b.class.cmp(&a.class))
             .then_with(|| b.multiple.unwrap_or(f64::NEG_INFINITY).total_cmp(&a.multiple.unwrap_or(f64::NEG_INFINITY)))
             .then_with(|| a.parameter.cmp(&b.parameter))
     });
@@ -206,8 +366,7 @@ pub fn evaluate_samples(samples: &[Sample], kind: WaterBodyKind, rounding: Round
     let mut parameters: Vec<Parameter> = samples.iter().map(|s| s.parameter).collect();
     parameters.sort();
     parameters.dedup();
-    let values: Vec<ItemValue> =
-        parameters.into_iter().filter_map(|p| period_value(p, samples, kind, rounding)).collect();
+    let values: Vec<ItemValue> = parameters.into_iter().filter_map(|p| period_value(p, samples, rounding)).collect();
     evaluate(&values, kind)
 }
 
@@ -279,25 +438,35 @@ pub struct GroupFigures {
     pub averaged_class: Option<WaterClass>,
     /// Up to three items with the highest section exceedance rate (only those exceeded anywhere).
     pub main_pollutants: Vec<GroupPollutant>,
+    /// For a group of lake and reservoir sections (one lake): the trophic state of the index's items
+    /// averaged over its sections.
+    pub trophic: Option<Result<TrophicState, TrophicError>>,
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
 }
 
-/// The status word of a river or basin by the shares of classes (five or more sections).
+/// The status word of a river or basin by the shares of classes (five or more sections), as the 2011
+/// method writes it (STANDARDS.md §2): I–III ≥ 90 % 优; 75–90 % 良好; I–III < 75 % and 劣V < 20 % 轻度污染;
+/// I–III < 75 % and 20 % ≤ 劣V < 40 % 中度污染; I–III < 60 % and 劣V ≥ 40 % 重度污染.
+///
+/// One pair of shares fits no row: I–III exactly 60 % with 劣V exactly 40 % (any larger I–III leaves less
+/// than 40 % for 劣V). Our choice, stated in the README: the 劣V share decides, 重度污染.
 pub fn status_by_proportion(excellent_rate: f64, worse_than_v_share: f64) -> Status {
-    // STANDARDS.md §2. (The 2011 text also asks I–III < 60 % for 重度污染; with both conditions a 60/40
-    // split would fall in no category, so the 劣V share alone decides once I–III is under 75 %.)
-    if excellent_rate >= 90.0 {
+    // Shares come from counts; compare rounded so that 60.000000001 from float noise is 60.
+    let (g, d) = (round_half_even(excellent_rate, 6), round_half_even(worse_than_v_share, 6));
+    if g >= 90.0 {
         Status::Excellent
-    } else if excellent_rate >= 75.0 {
+    } else if g >= 75.0 {
         Status::Good
-    } else if worse_than_v_share < 20.0 {
+    } else if d < 20.0 {
         Status::SlightlyPolluted
-    } else if worse_than_v_share < 40.0 {
+    } else if d < 40.0 {
         Status::ModeratelyPolluted
     } else {
+        // 劣V ≥ 40 % leaves at most 60 % for I–III: below 60 % the method's 重度污染, and at exactly 60/40,
+        // which fits no row, our choice.
         Status::HeavilyPolluted
     }
 }
@@ -340,7 +509,23 @@ pub fn group_figures(members: &[GroupMember], rounding: Rounding) -> GroupFigure
         status_method,
         averaged_class,
         main_pollutants: group_pollutants(&classed),
+        trophic: group_trophic_state(members),
     }
+}
+
+/// A lake's trophic state over its sections: each index item averaged over the sections measuring it.
+fn group_trophic_state(members: &[GroupMember]) -> Option<Result<TrophicState, TrophicError>> {
+    if members.is_empty() || !members.iter().all(|m| m.kind.uses_lake_limits()) {
+        return None;
+    }
+    let mut per_item: BTreeMap<Parameter, Vec<f64>> = BTreeMap::new();
+    for m in members {
+        for item in m.evaluation.items.iter().filter(|i| is_index_item(i.parameter)) {
+            per_item.entry(item.parameter).or_default().push(item.value);
+        }
+    }
+    let means = per_item.into_iter().map(|(p, vs)| (p, vs.iter().sum::<f64>() / vs.len() as f64));
+    lake_trophic_state(WaterBodyKind::Lake, means)
 }
 
 /// Fewer than five sections: average each evaluated item over the sections, then classify. Rivers and
@@ -368,12 +553,14 @@ fn averaged_one_kind(members: &[&GroupMember], rounding: Rounding) -> Option<Wat
     let values: Vec<ItemValue> = per_item
         .into_iter()
         .filter_map(|(parameter, values)| {
-            let v = mean(parameter, &values)?;
-            let value = match rounding {
-                Rounding::PerItem => round_half_even(v, parameter.decimals(kind)),
-                Rounding::Exact => v,
-            };
-            Some(ItemValue { parameter, value, not_detected: None, samples: values.len() })
+            let mean = mean(parameter, &values)?;
+            Some(ItemValue {
+                parameter,
+                value: rounding.apply(parameter, mean),
+                mean,
+                not_detected: None,
+                samples: values.len(),
+            })
         })
         .collect();
     evaluate(&values, kind).class
@@ -492,8 +679,46 @@ mod tests {
         Sample { below_detection: true, ..s(parameter, day, limit) }
     }
 
+    #[test]
+    fn the_2020_decimals_round_once_on_the_period_value_and_keep_the_mean() {
+        let r = Rounding::per_item();
+        // TP 0.2049 on a river: 3 decimals give 0.205, class IV (0.2 < x ≤ 0.3); 2 decimals gave 0.20, III.
+        let tp = period_value(Parameter::Tp, &[s(Parameter::Tp, "2026-03-10", 0.2049)], r).expect("tp");
+        assert_eq!((tp.value, tp.mean), (0.205, 0.2049));
+        assert_eq!(evaluate(&[tp], RIVER).class, Some(IV));
+        // Fluoride 1.004: 3 decimals keep 1.004, class IV (1.0 < x ≤ 1.5).
+        let f = period_value(Parameter::F, &[s(Parameter::F, "2026-03-10", 1.004)], r).expect("f");
+        assert_eq!(f.value, 1.004);
+        assert_eq!(evaluate(&[f], RIVER).class, Some(IV));
+        // Cadmium at 5 decimals: 0.0010051 is 0.00101, class II (0.001 < x ≤ 0.005); at 4 it would be I.
+        let cd = period_value(Parameter::Cd, &[s(Parameter::Cd, "2026-03-10", 0.001_005_1)], r).expect("cd");
+        assert_eq!(cd.value, 0.00101);
+        assert_eq!(evaluate(&[cd], RIVER).class, Some(II));
+        // A mean that would round to 0 keeps one significant figure: mercury 0.0000024 is 0.000002, not 0.
+        let hg = period_value(Parameter::Hg, &[s(Parameter::Hg, "2026-03-10", 0.000_002_4)], r).expect("hg");
+        assert_eq!(hg.value, 0.000_002);
+        // The table can be configured.
+        let two = Rounding::PerItem(Decimals::default().with(Parameter::Tp, 2));
+        assert_eq!(period_value(Parameter::Tp, &[s(Parameter::Tp, "2026-03-10", 0.2049)], two).expect("tp").value, 0.2);
+    }
+
+    #[test]
+    fn river_status_follows_the_method_as_written_with_the_60_40_pair_a_choice() {
+        use Status::*;
+        assert_eq!(status_by_proportion(90.0, 0.0), Excellent);
+        assert_eq!(status_by_proportion(75.0, 0.0), Good);
+        assert_eq!(status_by_proportion(74.9, 19.9), SlightlyPolluted);
+        assert_eq!(status_by_proportion(74.9, 20.0), ModeratelyPolluted);
+        assert_eq!(status_by_proportion(60.0, 39.9), ModeratelyPolluted);
+        assert_eq!(status_by_proportion(59.9, 40.0), HeavilyPolluted);
+        // Exactly 60 % and 40 % fits no row of the method: 重度污染 by our stated choice.
+        assert_eq!(status_by_proportion(60.0, 40.0), HeavilyPolluted);
+        // Shares computed from counts (3 of 5, 2 of 5).
+        assert_eq!(status_by_proportion(300.0 / 5.0, 200.0 / 5.0), HeavilyPolluted);
+    }
+
     fn value(parameter: Parameter, v: f64) -> ItemValue {
-        ItemValue { parameter, value: v, not_detected: None, samples: 1 }
+        ItemValue { parameter, value: v, mean: v, not_detected: None, samples: 1 }
     }
 
     #[test]
@@ -516,7 +741,7 @@ mod tests {
             s(Parameter::Nh3n, "2026-01-20", 2.0),
             s(Parameter::Nh3n, "2026-02-10", 0.3),
         ];
-        let v = period_value(Parameter::Nh3n, &samples, RIVER, Rounding::PerItem).expect("value");
+        let v = period_value(Parameter::Nh3n, &samples, Rounding::per_item()).expect("value");
         assert_eq!(v.value, 0.9);
         assert_eq!(v.samples, 3);
         assert_eq!(evaluate(&[v], RIVER).class, Some(III));
@@ -525,13 +750,14 @@ mod tests {
     #[test]
     fn non_detects_count_as_half_their_limit_and_all_non_detects_report_not_detected() {
         let all_nd = [nd(Parameter::Tp, "2026-03-10", 0.02), nd(Parameter::Tp, "2026-03-20", 0.02)];
-        let v = period_value(Parameter::Tp, &all_nd, RIVER, Rounding::PerItem).expect("value");
+        let v = period_value(Parameter::Tp, &all_nd, Rounding::per_item()).expect("value");
         assert_eq!((v.value, v.not_detected), (0.01, Some(0.02)));
         // (0.01 + 0.1) / 2 = 0.055, rounded half to even at 2 places: 0.06.
         let mixed = [nd(Parameter::Tp, "2026-03-10", 0.02), s(Parameter::Tp, "2026-03-20", 0.1)];
-        let v = period_value(Parameter::Tp, &mixed, RIVER, Rounding::PerItem).expect("value");
+        let two_places = Rounding::PerItem(Decimals::default().with(Parameter::Tp, 2));
+        let v = period_value(Parameter::Tp, &mixed, two_places).expect("value");
         assert_eq!((v.value, v.not_detected), (0.06, None));
-        let exact = period_value(Parameter::Tp, &mixed, RIVER, Rounding::Exact).expect("value");
+        let exact = period_value(Parameter::Tp, &mixed, Rounding::Exact).expect("value");
         assert!((exact.value - 0.055).abs() < 1e-12);
     }
 
@@ -539,7 +765,7 @@ mod tests {
     fn ph_is_averaged_through_hydrogen_ions() {
         // pH 6 and 8: [H+] = (1e-6 + 1e-8) / 2 = 5.05e-7, pH 6.2967… → 6.30, not the arithmetic 7.0.
         let samples = [s(Parameter::Ph, "2026-04-01", 6.0), s(Parameter::Ph, "2026-04-15", 8.0)];
-        let v = period_value(Parameter::Ph, &samples, RIVER, Rounding::PerItem).expect("value");
+        let v = period_value(Parameter::Ph, &samples, Rounding::per_item()).expect("value");
         assert_eq!(v.value, 6.3);
     }
 
@@ -548,10 +774,10 @@ mod tests {
         let mut faulty = s(Parameter::Nh3n, "2026-05-01", 5.0);
         faulty.normal = false;
         let samples = [s(Parameter::Nh3n, "2026-05-02", 0.5), faulty];
-        let v = period_value(Parameter::Nh3n, &samples, RIVER, Rounding::PerItem).expect("value");
+        let v = period_value(Parameter::Nh3n, &samples, Rounding::per_item()).expect("value");
         assert_eq!((v.value, v.samples), (0.5, 1));
         let only_faulty = [Sample { normal: false, ..s(Parameter::Nh3n, "2026-05-02", 0.5) }];
-        assert_eq!(period_value(Parameter::Nh3n, &only_faulty, RIVER, Rounding::PerItem), None);
+        assert_eq!(period_value(Parameter::Nh3n, &only_faulty, Rounding::per_item()), None);
     }
 
     #[test]
@@ -566,8 +792,24 @@ mod tests {
         let e = evaluate(&values, RIVER);
         assert_eq!(e.class, Some(II));
         assert!(e.main_pollutants.is_empty());
+        // TN is a reference item on lakes too (corrected in STANDARDS.md §1, issue #8): still II.
         let on_a_lake = evaluate(&values, WaterBodyKind::Lake);
-        assert_eq!(on_a_lake.class, Some(WorseThanV), "TN counts on lakes");
+        assert_eq!(on_a_lake.class, Some(II), "TN does not count on lakes either");
+        let tn = on_a_lake.item(Parameter::Tn).expect("reported beside the class");
+        assert_eq!((tn.evaluated, tn.class), (false, Some(WorseThanV)), "with its own class, 总氮单独评价");
+    }
+
+    /// The issue's case, worked from Table 1 by hand: a lake sample with NH3-N 0.4 (II: 0.15 < 0.4 ≤ 0.5),
+    /// TN 2.5 (劣V: above the lake limit 2.0, but a reference item) and TP 0.02 (II on the lake column:
+    /// 0.01 < 0.02 ≤ 0.025) is class II, not 劣V.
+    #[test]
+    fn a_lake_sample_with_high_total_nitrogen_is_judged_without_it() {
+        let values = [value(Parameter::Nh3n, 0.4), value(Parameter::Tn, 2.5), value(Parameter::Tp, 0.02)];
+        let lake = evaluate(&values, WaterBodyKind::Lake);
+        assert_eq!(lake.class, Some(II));
+        assert!(lake.main_pollutants.is_empty(), "nothing worse than III counts");
+        assert_eq!(lake.item(Parameter::Tn).and_then(|i| i.class), Some(WorseThanV));
+        assert_eq!(evaluate(&values, WaterBodyKind::Reservoir).class, Some(II));
     }
 
     #[test]
@@ -586,6 +828,43 @@ mod tests {
         assert_eq!(order, vec![Parameter::Nh3n, Parameter::Cod, Parameter::Codmn]);
         let labels: Vec<String> = e.main_pollutants.iter().map(MainPollutant::label).collect();
         assert_eq!(labels, vec!["NH3-N(1.6)", "COD(1.25)", "CODMn(1)"]);
+    }
+
+    /// Worked from Table 1: Pb 0.06 is V (classes III and IV share the limit 0.05, V is 0.1), multiple
+    /// (0.06 − 0.05) / 0.05 = 0.2; NH3-N 2.6 is 劣V, multiple 1.6; COD 45 is 劣V, 1.25; CODMn 12 is V, 1.0. Lead,
+    /// a heavy metal worse than III, comes first although its class is better than 劣V.
+    #[test]
+    fn heavy_metals_and_cyanide_worse_than_class_iii_are_main_pollutants_first() {
+        let values = [
+            value(Parameter::Cod, 45.0),
+            value(Parameter::Nh3n, 2.6),
+            value(Parameter::Codmn, 12.0),
+            value(Parameter::Pb, 0.06),
+        ];
+        let e = evaluate(&values, RIVER);
+        let order: Vec<Parameter> = e.main_pollutants.iter().map(|m| m.parameter).collect();
+        assert_eq!(order, vec![Parameter::Pb, Parameter::Nh3n, Parameter::Cod]);
+        assert_eq!(e.main_pollutants[0].class, V);
+        assert_eq!(e.main_pollutants[0].label(), "Pb(0.2)");
+        // Cyanide 0.25 (劣V: above 0.2) and mercury 0.0005 (IV: 0.0001 < x ≤ 0.001) both lead, worst class
+        // first among them; lead within class III is no pollutant at all.
+        let values = [
+            value(Parameter::Nh3n, 2.6),
+            value(Parameter::Hg, 0.0005),
+            value(Parameter::Cn, 0.25),
+            value(Parameter::Pb, 0.05),
+        ];
+        let order: Vec<Parameter> = evaluate(&values, RIVER).main_pollutants.iter().map(|m| m.parameter).collect();
+        assert_eq!(order, vec![Parameter::Cn, Parameter::Hg, Parameter::Nh3n]);
+    }
+
+    #[test]
+    fn dissolved_oxygen_and_ph_can_be_main_pollutants_without_a_multiple() {
+        // DO 1.5 is 劣V (below 2), pH 9.5 is 劣V (outside 6–9); NH3-N 1.8 is V.
+        let values = [value(Parameter::Do, 1.5), value(Parameter::Ph, 9.5), value(Parameter::Nh3n, 1.8)];
+        let e = evaluate(&values, RIVER);
+        let shown: Vec<String> = e.main_pollutants.iter().map(MainPollutant::label).collect();
+        assert_eq!(shown, vec!["pH", "DO", "NH3-N(0.8)"]);
     }
 
     #[test]
@@ -614,7 +893,7 @@ mod tests {
             member("D", 1.2, IV),  // IV, meets
             member("E", 2.5, IV),  // 劣V, misses
         ];
-        let f = group_figures(&members, Rounding::PerItem);
+        let f = group_figures(&members, Rounding::per_item());
         assert_eq!(f.evaluated, 5);
         assert_eq!(f.distribution, [0, 1, 2, 1, 0, 1]);
         assert_eq!(f.excellent_rate, 60.0);
@@ -641,7 +920,7 @@ mod tests {
     fn fewer_than_five_sections_average_each_item_then_classify() {
         // 0.8 (III) and 1.6 (V) average to 1.2: class IV, slightly polluted; one III among two is 50 %.
         let members = [member("A", 0.8, III), member("B", 1.6, III)];
-        let f = group_figures(&members, Rounding::PerItem);
+        let f = group_figures(&members, Rounding::per_item());
         assert_eq!(f.status_method, Some(StatusMethod::Averaging));
         assert_eq!(f.averaged_class, Some(IV));
         assert_eq!(f.status, Some(Status::SlightlyPolluted));
@@ -657,7 +936,7 @@ mod tests {
             // TP 0.08 is class II on a river but class IV on a lake.
             evaluation: evaluate(&[value(Parameter::Tp, 0.08)], WaterBodyKind::Lake),
         };
-        let f = group_figures(&[member("R", 0.8, III), lake], Rounding::PerItem);
+        let f = group_figures(&[member("R", 0.8, III), lake], Rounding::per_item());
         assert_eq!(f.averaged_class, Some(IV));
         assert_eq!(f.status, Some(Status::SlightlyPolluted));
     }
@@ -680,7 +959,7 @@ mod tests {
             section("C", 2.1, 18.0, 0.25),
             section("D", 0.5, 18.0, 0.1),
         ];
-        let f = group_figures(&members, Rounding::PerItem);
+        let f = group_figures(&members, Rounding::per_item());
         let ranked: Vec<(Parameter, f64)> =
             f.main_pollutants.iter().map(|p| (p.parameter, p.exceedance_rate)).collect();
         assert_eq!(ranked, vec![(Parameter::Nh3n, 75.0), (Parameter::Cod, 50.0), (Parameter::Tp, 25.0)]);
@@ -688,12 +967,12 @@ mod tests {
 
     #[test]
     fn an_empty_group_has_no_figures_to_divide_by() {
-        let f = group_figures(&[], Rounding::PerItem);
+        let f = group_figures(&[], Rounding::per_item());
         assert_eq!((f.evaluated, f.excellent_rate, f.status), (0, 0.0, None));
     }
 
     fn figures(excellent_rate: f64, worse_than_v_share: f64) -> GroupFigures {
-        GroupFigures { evaluated: 10, excellent_rate, worse_than_v_share, ..group_figures(&[], Rounding::PerItem) }
+        GroupFigures { evaluated: 10, excellent_rate, worse_than_v_share, ..group_figures(&[], Rounding::per_item()) }
     }
 
     #[test]
@@ -705,7 +984,7 @@ mod tests {
         assert_eq!(compare(&figures(50.0, 10.0), &figures(62.0, 10.0)).expect("c").change, Change::SomewhatImproved);
         assert_eq!(compare(&figures(50.0, 10.0), &figures(50.0, 30.0)).expect("c").change, Change::SomewhatWorse);
         assert_eq!(compare(&figures(80.0, 0.0), &figures(60.0, 10.0)).expect("c").change, Change::MarkedlyWorse);
-        assert_eq!(compare(&group_figures(&[], Rounding::PerItem), &figures(60.0, 0.0)), None);
+        assert_eq!(compare(&group_figures(&[], Rounding::per_item()), &figures(60.0, 0.0)), None);
     }
 
     mod properties {

@@ -171,8 +171,9 @@ pub enum Direction {
     Unclassified,
 }
 
-/// The 24 items of GB 3838-2002 Table 1 and the 5 of Table 2. Serialised as its key (`nh3n`); read from a
-/// key or an HJ 212 code.
+/// The 24 items of GB 3838-2002 Table 1, the 5 of Table 2, and four items measured beside them without a
+/// class (chlorophyll-a and transparency for the lake trophic state, conductivity and turbidity from
+/// automatic stations). Serialised as its key (`nh3n`); read from a key or an HJ 212 code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Parameter {
     Temp,
@@ -205,6 +206,16 @@ pub enum Parameter {
     Nitrate,
     Fe,
     Mn,
+    // Reported beside the class, never classified: the lake trophic-state items GB 3838 has no limit for,
+    // and the automatic stations' basic items.
+    /// 叶绿素a, µg/L (= mg/m³).
+    Chla,
+    /// 透明度 (Secchi depth), m.
+    Sd,
+    /// 电导率, µS/cm.
+    Conductivity,
+    /// 浊度, NTU.
+    Turbidity,
 }
 
 /// One row of Table 1.
@@ -231,7 +242,8 @@ pub struct ParameterInfo {
     evaluated_in_lakes: bool,
     /// Whether the value is a concentration (must not be negative; µg/L converts).
     pub is_concentration: bool,
-    /// 1 for Table 1 (basic items), 2 for Table 2 (drinking-water-source supplementary items).
+    /// 1 for Table 1 (basic items), 2 for Table 2 (drinking-water-source supplementary items), 0 for items
+    /// GB 3838 does not limit.
     pub table: u8,
     /// The single limit of a Table 2 item.
     pub supplementary_limit: Option<f64>,
@@ -282,11 +294,27 @@ const fn supplementary(
     }
 }
 
+/// An item measured beside the standard's, never classified.
+const fn reported(
+    parameter: Parameter,
+    key: &'static str,
+    hj212: &'static [&'static str],
+    names: (&'static str, &'static str, &'static str),
+    unit: &'static str,
+) -> ParameterInfo {
+    ParameterInfo {
+        evaluated_in_rivers: false,
+        evaluated_in_lakes: false,
+        table: 0,
+        ..row(parameter, key, hj212, names, unit, Direction::Unclassified, None)
+    }
+}
+
 const MG_L: &str = "mg/L";
 const UP: Direction = Direction::UpperBound;
 
-/// GB 3838-2002 Tables 1 and 2, in the standard's order.
-pub static TABLE: [ParameterInfo; 29] = [
+/// GB 3838-2002 Tables 1 and 2, in the standard's order, then the reported items.
+pub static TABLE: [ParameterInfo; Parameter::COUNT] = [
     ParameterInfo {
         evaluated_in_rivers: false,
         evaluated_in_lakes: false,
@@ -370,8 +398,11 @@ pub static TABLE: [ParameterInfo; 29] = [
             Some([0.02, 0.1, 0.2, 0.3, 0.4]),
         )
     },
+    // A reference item on lakes and reservoirs too (the 2011 method evaluates 21 items; TN is reported
+    // beside the class, "总氮单独评价"), though Table 1 gives it limits for them.
     ParameterInfo {
         evaluated_in_rivers: false,
+        evaluated_in_lakes: false,
         ..row(
             Parameter::Tn,
             "tn",
@@ -494,9 +525,25 @@ pub static TABLE: [ParameterInfo; 29] = [
     supplementary(Parameter::Nitrate, "no3n", &["w21007"], ("硝酸盐氮", "nitrate (as N)", "NO₃-N"), 10.0),
     supplementary(Parameter::Fe, "fe", &["w20125"], ("铁", "iron", "Fe"), 0.3),
     supplementary(Parameter::Mn, "mn", &["w20124"], ("锰", "manganese", "Mn"), 0.1),
+    reported(Parameter::Chla, "chla", &["w01016"], ("叶绿素a", "chlorophyll-a", "Chl-a"), "µg/L"),
+    ParameterInfo {
+        is_concentration: false,
+        ..reported(Parameter::Sd, "sd", &[], ("透明度", "transparency", "SD"), "m")
+    },
+    ParameterInfo {
+        is_concentration: false,
+        ..reported(Parameter::Conductivity, "conductivity", &["w01014"], ("电导率", "conductivity", "EC"), "µS/cm")
+    },
+    ParameterInfo {
+        is_concentration: false,
+        ..reported(Parameter::Turbidity, "turbidity", &["w01003"], ("浊度", "turbidity", "浊度"), "NTU")
+    },
 ];
 
 impl Parameter {
+    /// How many items there are.
+    pub const COUNT: usize = 33;
+
     pub fn info(self) -> &'static ParameterInfo {
         // TABLE is in declaration order of the enum; the unit tests hold that invariant.
         &TABLE[self as usize]
@@ -571,22 +618,14 @@ impl Parameter {
         }
     }
 
-    /// Decimal places a period value is rounded to (half to even) before it is classified.
-    ///
-    /// Practice, not settled national text: the 2020 statistics rule rounds assessment values per item,
-    /// and these are the precisions reports print. Single samples are classified as given.
-    pub fn decimals(self, kind: WaterBodyKind) -> u32 {
-        use Parameter::*;
-        match self {
-            FecalColiform => 0,
-            Temp | Do | Codmn | Cod | Bod5 => 1,
-            Ph | Nh3n | Tn | F | Oil | Las => 2,
-            Tp if kind.uses_lake_limits() => 3,
-            Tp => 2,
-            Cu | Zn | Cr6 | Pb | Cn | Sulfide => 3,
-            Se | As | Cd | Phenol => 4,
-            Hg => 5,
-            Sulfate | Chloride | Nitrate | Fe | Mn => 2,
+    /// The unit a concentration is stored and judged in (mg/L; µg/L for chlorophyll-a); `None` for items that
+    /// are not a mass concentration (pH, temperature, counts, transparency, conductivity, turbidity).
+    pub fn mass_unit(self) -> Option<super::units::Unit> {
+        let info = self.info();
+        if info.is_concentration && self != Parameter::FecalColiform {
+            super::units::Unit::parse(info.unit)
+        } else {
+            None
         }
     }
 
@@ -619,34 +658,28 @@ impl<'de> Deserialize<'de> for Parameter {
     }
 }
 
+/// Several items, in the standard's order (stored as their keys, comma-separated).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ParameterList(pub Vec<Parameter>);
+
+impl ParameterList {
+    /// The keys joined by commas: `codmn,nh3n`.
+    pub fn to_keys(&self) -> String {
+        self.0.iter().map(|p| p.key()).collect::<Vec<_>>().join(",")
+    }
+
+    /// Reads [`ParameterList::to_keys`] back, strictly; `None` on a key that is not one.
+    pub fn from_keys(keys: &str) -> Option<Self> {
+        if keys.is_empty() {
+            return Some(Self::default());
+        }
+        keys.split(',').map(Parameter::from_key).collect::<Option<Vec<_>>>().map(Self)
+    }
+}
+
 impl fmt::Display for Parameter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.key())
-    }
-}
-
-/// Units a concentration may be submitted in, converted to the standard's mg/L on ingest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConcentrationUnit {
-    MgPerL,
-    UgPerL,
-}
-
-impl ConcentrationUnit {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "mg/l" => Some(Self::MgPerL),
-            "ug/l" | "µg/l" | "μg/l" => Some(Self::UgPerL),
-            _ => None,
-        }
-    }
-
-    /// The value in mg/L.
-    pub fn to_mg_per_l(self, value: f64) -> f64 {
-        match self {
-            Self::MgPerL => value,
-            Self::UgPerL => value / 1000.0,
-        }
     }
 }
 
@@ -763,7 +796,10 @@ mod tests {
     fn temperature_has_no_class_and_reference_items_are_not_evaluated() {
         assert_eq!(Parameter::Temp.classify(25.0, WaterBodyKind::River), None);
         assert!(!Parameter::Tn.is_evaluated(WaterBodyKind::River));
-        assert!(Parameter::Tn.is_evaluated(WaterBodyKind::Lake));
+        // Corrected (STANDARDS.md §1, issue #8): TN is a reference item on lakes and reservoirs too.
+        assert!(!Parameter::Tn.is_evaluated(WaterBodyKind::Lake));
+        assert!(!Parameter::Tn.is_evaluated(WaterBodyKind::Reservoir));
+        assert_eq!(Parameter::all().filter(|p| p.is_evaluated(WaterBodyKind::Lake)).count(), 21, "21 on lakes too");
         assert!(!Parameter::FecalColiform.is_evaluated(WaterBodyKind::Lake));
         assert!(Parameter::Nh3n.is_evaluated(WaterBodyKind::River));
         let evaluated = Parameter::all().filter(|p| p.is_evaluated(WaterBodyKind::River)).count();
@@ -826,8 +862,9 @@ mod tests {
     #[test]
     fn micrograms_convert_exactly_at_limits() {
         // 50 µg/L of arsenic is exactly the class III limit, not a hair above it.
-        let v = ConcentrationUnit::UgPerL.to_mg_per_l(50.0);
+        use crate::domain::units::Unit;
+        let v = Unit::UgPerL.convert(50.0, Unit::MgPerL);
         assert_eq!(Parameter::As.classify(v, WaterBodyKind::River), Some(WaterClass::I));
-        assert_eq!(ConcentrationUnit::parse("µg/L"), Some(ConcentrationUnit::UgPerL));
+        assert_eq!(Unit::parse("µg/L"), Some(Unit::UgPerL));
     }
 }

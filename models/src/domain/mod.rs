@@ -15,6 +15,7 @@ pub mod reading;
 #[cfg(test)]
 pub(crate) mod reference_csv;
 pub mod selfcheck;
+pub mod trophic;
 pub mod units;
 
 use serde::Serialize;

@@ -26,6 +26,15 @@ impl YearMonth {
         Self::of(t.with_timezone(&Shanghai).date_naive())
     }
 
+    /// The month as the integer `yyyymm`, the key monthly totals are stored under.
+    pub fn key(self) -> i32 {
+        self.year * 100 + self.month as i32
+    }
+
+    pub fn from_key(key: i32) -> Option<Self> {
+        Self::new(key.div_euclid(100), u32::try_from(key.rem_euclid(100)).ok()?)
+    }
+
     pub fn previous(self) -> Self {
         if self.month == 1 {
             Self { year: self.year - 1, month: 12 }
@@ -137,6 +146,13 @@ impl Period {
             }
             Some(_) => Err(bad()),
         }
+    }
+
+    /// The first and last month of the period.
+    pub fn month_range(self) -> (YearMonth, YearMonth) {
+        let months = self.months();
+        let first = months.first().copied().unwrap_or(YearMonth { year: 1980, month: 1 });
+        (first, months.last().copied().unwrap_or(first))
     }
 
     /// The months the period spans, in order.

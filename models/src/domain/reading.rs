@@ -6,7 +6,8 @@
 use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 
-use super::gb3838::{ConcentrationUnit, Parameter};
+use super::gb3838::Parameter;
+use super::units::{Unit, default_unit_of_code};
 use super::{Code, Problem, quote};
 
 /// How far in the future a sampling time may lie (clock skew between stations and server).
@@ -43,6 +44,15 @@ pub struct ValidReading {
     pub below_detection: bool,
     pub detection_limit: Option<f64>,
     pub quality_flag: QualityFlag,
+    /// The value as it was given, when that was in another unit than the standard's.
+    pub read_as: Option<ReadAs>,
+}
+
+/// A value as it was read, in the unit it came in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReadAs {
+    pub value: f64,
+    pub unit: Unit,
 }
 
 /// HJ 212-2017 data flags. Only `N` values are valid for evaluation; others are kept but not judged.
@@ -194,22 +204,19 @@ impl ReadingInput {
         let value = self.checked_value(parameter, &mut problems);
 
         match (section, parameter, sampled_at, value, flag) {
-            (
-                Some(section),
-                Some(parameter),
-                Some(sampled_at),
-                Some((value, below_detection, detection_limit)),
-                Some(quality_flag),
-            ) if problems.is_empty() => {
+            (Some(section), Some(parameter), Some(sampled_at), Some(checked), Some(quality_flag))
+                if problems.is_empty() =>
+            {
                 Ok(ValidReading {
                     section,
                     parameter,
                     // Sampling times are kept to the second: the same sample sent twice is one row.
                     sampled_at: sampled_at.with_nanosecond_zeroed(),
-                    value,
-                    below_detection,
-                    detection_limit,
+                    value: checked.value,
+                    below_detection: checked.below,
+                    detection_limit: checked.limit,
                     quality_flag,
+                    read_as: checked.read_as,
                 })
             }
             _ => Err(problems),
@@ -217,11 +224,7 @@ impl ReadingInput {
     }
 
     /// The value in the standard's unit, with its below-detection flag and detection limit.
-    fn checked_value(
-        &self,
-        parameter: Option<Parameter>,
-        problems: &mut Vec<Problem>,
-    ) -> Option<(f64, bool, Option<f64>)> {
+    fn checked_value(&self, parameter: Option<Parameter>, problems: &mut Vec<Problem>) -> Option<Checked> {
         let (raw, mut below, mut limit) = match &self.value {
             None if self.below_detection == Some(true) && self.detection_limit.is_some() => {
                 (self.detection_limit?, true, self.detection_limit)
@@ -255,23 +258,34 @@ impl ReadingInput {
         let parameter = parameter?;
         let info = parameter.info();
 
-        let unit = match self.unit.as_deref() {
-            None => None,
-            Some(u) if info.is_concentration => match ConcentrationUnit::parse(u) {
-                Some(unit) => Some(unit),
-                None => {
+        // The unit the value was given in: as stated; else, under an HJ 212 code, that code's default (µg/L
+        // for several metals, ng/L for alkyl mercury: Table B.1); else the standard's own.
+        let stated = self.unit.as_deref().filter(|u| !u.trim().is_empty());
+        let (value, limit, read_as) = match parameter.mass_unit() {
+            Some(standard) => {
+                let given = match stated {
+                    Some(u) => match Unit::parse(u) {
+                        Some(unit) => unit,
+                        None => {
+                            problems.push(bad_unit(u, info.unit));
+                            return None;
+                        }
+                    },
+                    None => self.parameter.as_deref().and_then(default_unit_of_code).unwrap_or(standard),
+                };
+                let convert = |v: f64| given.convert(v, standard);
+                (convert(raw), limit.map(convert), (given != standard).then_some(ReadAs { value: raw, unit: given }))
+            }
+            None => {
+                if let Some(u) = stated
+                    && !same_unit(u, info.unit)
+                {
                     problems.push(bad_unit(u, info.unit));
                     return None;
                 }
-            },
-            Some(u) if u.trim() == info.unit => None,
-            Some(u) => {
-                problems.push(bad_unit(u, info.unit));
-                return None;
+                (raw, limit, None)
             }
         };
-        let convert = |v: f64| unit.map_or(v, |unit| unit.to_mg_per_l(v));
-        let (value, limit) = (convert(raw), limit.map(convert));
 
         if !value.is_finite() {
             problems.push(Problem::new("value", "not_a_number", "数值无效", "value is not a finite number"));
@@ -294,8 +308,30 @@ impl ReadingInput {
         }
         // A value below detection is stored as its detection limit; statistics later use half of it.
         let value = if below { limit.unwrap_or(value) } else { value };
-        Some((value, below, limit))
+        Some(Checked { value, below, limit, read_as })
     }
+}
+
+/// A value as the checks leave it.
+struct Checked {
+    value: f64,
+    below: bool,
+    limit: Option<f64>,
+    read_as: Option<ReadAs>,
+}
+
+/// Whether `given` names the unit a non-concentration item is reported in (`℃` or `°C`, `无量纲` for pH, …).
+fn same_unit(given: &str, standard: &str) -> bool {
+    let g = given.trim();
+    let aliases: &[&str] = match standard {
+        "℃" => &["℃", "°C", "degC", "摄氏度"],
+        "无量纲" => &["无量纲", "dimensionless", "pH"],
+        "个/L" => &["个/L", "count/L", "MPN/L", "CFU/L"],
+        "µS/cm" => &["µS/cm", "uS/cm", "μS/cm"],
+        "NTU" => &["NTU", "ntu"],
+        other => return g == other,
+    };
+    aliases.contains(&g)
 }
 
 /// The values `parameter` can take at all, in the standard's unit. Anything outside is a mistake, not a
@@ -308,6 +344,11 @@ pub fn physical_range(parameter: Parameter) -> (f64, f64) {
         Parameter::Temp => (-5.0, 50.0),
         Parameter::Do => (0.0, 50.0),
         Parameter::FecalColiform => (0.0, 1e13),
+        // Blooms reach thousands of µg/L; no lake is clearer than 100 m; sea water is near 50,000 µS/cm.
+        Parameter::Chla => (0.0, 1e4),
+        Parameter::Sd => (0.0, 100.0),
+        Parameter::Conductivity => (0.0, 1e5),
+        Parameter::Turbidity => (0.0, 1e5),
         _ => (0.0, 1e6),
     }
 }
@@ -332,7 +373,7 @@ pub fn range_problem(parameter: Parameter, value: f64) -> Option<Problem> {
             format!("水温 {shown} ℃ 超出 −5–50 ℃ 的合理范围"),
             format!("water temperature {shown} °C is outside the plausible −5–50 °C"),
         )),
-        _ if value < 0.0 => Some(Problem::new(
+        _ if value < 0.0 && info.is_concentration => Some(Problem::new(
             "value",
             "negative_value",
             format!("{}浓度不能为负数：{shown}", info.name_zh),
@@ -494,6 +535,54 @@ mod tests {
         let mut no_unit = input("ph", ValueInput::Number(7.0));
         no_unit.unit = Some("mg/L".into());
         assert_eq!(codes(no_unit.validate(now())), vec![("unit", "unsupported_unit")]);
+    }
+
+    /// STANDARDS.md §1: under an HJ 212 code without a unit a value is in the code's Table B.1 unit; under a
+    /// key, in GB 3838's mg/L. Every default is checked against what the standard says.
+    #[test]
+    fn a_value_under_a_code_is_in_that_codes_default_unit() {
+        let ug =
+            [("w20111", 0.04), ("w20115", 1.0), ("w20117", 10.0), ("w20119", 12.0), ("w20120", 7.0), ("w20128", 3.0)];
+        for (code, value) in ug {
+            let r = input(code, ValueInput::Number(value)).validate(now()).expect(code);
+            assert!((r.value - value / 1000.0).abs() < 1e-15, "{code}: {value} µg/L is {} mg/L", r.value);
+            assert_eq!(r.read_as, Some(ReadAs { value, unit: Unit::UgPerL }), "{code}");
+        }
+        for code in ["w20142", "w20143"] {
+            let r = input(code, ValueInput::Number(2.0)).validate(now()).expect(code);
+            assert!((r.value - 0.002).abs() < 1e-15, "{code}");
+        }
+        // Under a key the same number is mg/L; an explicit unit wins over the code's default.
+        let r = input("hg", ValueInput::Number(0.00004)).validate(now()).expect("hg");
+        assert_eq!((r.value, r.read_as), (0.00004, None));
+        let mut i = input("w20111", ValueInput::Number(0.00004));
+        i.unit = Some("mg/L".into());
+        assert_eq!(i.validate(now()).expect("explicit").value, 0.00004);
+        // mg/L codes stay mg/L.
+        let r = input("w21003", ValueInput::Number(1.62)).validate(now()).expect("nh3n");
+        assert_eq!((r.value, r.read_as), (1.62, None));
+        // Below detection, the limit converts too.
+        let r = input("w20111", ValueInput::Text("<0.04".into())).validate(now()).expect("nd");
+        assert!((r.detection_limit.expect("dl") - 0.00004).abs() < 1e-18 && r.below_detection);
+        // A unit that does not fit is refused; a concentration unit for pH too.
+        let mut ph = input("w01001", ValueInput::Number(7.0));
+        ph.unit = Some("µg/L".into());
+        assert_eq!(codes(ph.validate(now())), vec![("unit", "unsupported_unit")]);
+        let mut temp = input("temp", ValueInput::Number(20.0));
+        temp.unit = Some("°C".into());
+        assert!(temp.validate(now()).is_ok(), "°C is the standard's ℃");
+    }
+
+    #[test]
+    fn chlorophyll_is_micrograms_and_transparency_metres() {
+        let r = input("w01016", ValueInput::Number(12.5)).validate(now()).expect("chla");
+        assert_eq!((r.parameter, r.value, r.read_as), (Parameter::Chla, 12.5, None));
+        let mut in_mg = input("chla", ValueInput::Number(0.0125));
+        in_mg.unit = Some("mg/L".into());
+        assert!((in_mg.validate(now()).expect("mg").value - 12.5).abs() < 1e-9);
+        let r = input("sd", ValueInput::Number(0.8)).validate(now()).expect("sd");
+        assert_eq!(r.value, 0.8);
+        assert_eq!(codes(input("sd", ValueInput::Number(-0.1)).validate(now())), vec![("value", "out_of_range")]);
     }
 
     #[test]

@@ -23,8 +23,8 @@ pub struct CodeInfo {
     pub unit: &'static str,
     /// Default unit of a cumulative amount (`-Cou`), where the standard gives one.
     pub load_unit: Option<&'static str>,
-    /// The key of the matching [`Parameter`](crate::domain::gb3838::Parameter) (`nh3n`), or `None` for
-    /// codes GB 3838 has no item for (flow, colour, turbidity, SS, conductivity, chlorophyll-a, TOC, …).
+    /// The key of the matching [`Parameter`](crate::domain::gb3838::Parameter) (`nh3n`, or a reported item
+    /// such as `chla`), or `None` for codes of wastewater only (flow, colour, SS, TOC, total Cr, …).
     pub parameter: Option<&'static str>,
 }
 
@@ -49,12 +49,12 @@ pub static CODES: [CodeInfo; 51] = [
     code("w00000", Some("B01"), ("污水(流量)", "wastewater flow"), "L/s", Some("m3"), None),
     code("w01001", Some("001"), ("pH值", "pH"), "dimensionless", None, Some("ph")),
     code("w01002", Some("002"), ("色度", "colour"), "degree", None, None),
-    code("w01003", None, ("浊度", "turbidity"), "NTU", None, None),
+    code("w01003", None, ("浊度", "turbidity"), "NTU", None, Some("turbidity")),
     code("w01009", None, ("溶解氧", "dissolved oxygen"), MG, None, Some("do")),
     code("w01010", None, ("水温", "water temperature"), "degC", None, Some("temp")),
     code("w01012", Some("003"), ("悬浮物", "suspended solids"), MG, KG, None),
-    code("w01014", None, ("电导率", "conductivity"), "uS/cm", None, None),
-    code("w01016", None, ("叶绿素a", "chlorophyll a"), UG, None, None),
+    code("w01014", None, ("电导率", "conductivity"), "uS/cm", None, Some("conductivity")),
+    code("w01016", None, ("叶绿素a", "chlorophyll a"), UG, None, Some("chla")),
     code("w01017", Some("010"), ("五日生化需氧量", "BOD5"), MG, KG, Some("bod5")),
     code("w01018", Some("011"), ("化学需氧量", "COD(Cr)"), MG, KG, Some("cod")),
     code("w01019", None, ("高锰酸盐指数", "permanganate index CODMn"), MG, KG, Some("codmn")),
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(lookup("w20111").map(|i| i.parameter), Some(Some("hg")));
         assert_eq!(lookup("w20113").map(|i| i.unit), Some("ng/L"));
         assert_eq!(lookup("w01003").map(|i| i.unit), Some("NTU"));
-        assert_eq!(lookup("w01016").map(|i| (i.unit, i.parameter)), Some(("ug/L", None)));
+        assert_eq!(lookup("w01016").map(|i| (i.unit, i.parameter)), Some(("ug/L", Some("chla"))));
         assert_eq!(lookup("w99999"), None);
         assert_eq!(lookup(""), None);
     }
@@ -232,8 +232,9 @@ mod tests {
     }
 
     #[test]
-    fn items_outside_gb3838_have_no_parameter() {
-        for code in ["w00000", "w01002", "w01003", "w01012", "w01014", "w01016", "w01020", "w20116", "w20113"] {
+    fn items_riverchief_does_not_measure_on_surface_water_have_no_parameter() {
+        // Chlorophyll-a, conductivity and turbidity are reported items (no GB 3838 class) since issue #8.
+        for code in ["w00000", "w01002", "w01012", "w01020", "w20116", "w20113"] {
             assert_eq!(lookup(code).map(|i| i.parameter), Some(None), "{code}");
         }
     }
