@@ -181,7 +181,9 @@ mod tests {
 // ---------------------------------------------------------------------------------------------------
 
 use models::domain::Code;
-use models::domain::discharge::{Bound, DischargeItem, LimitSource, SampleItem, SampleOptions, Verdict, judge_sample};
+use models::domain::discharge::{
+    Bound, DischargeItem, LimitSource, MeasuredUnit, SampleItem, SampleOptions, Verdict, judge_sample,
+};
 
 #[derive(Debug, Serialize)]
 pub struct DischargeResult {
@@ -245,7 +247,13 @@ pub fn judge_discharge(input: impl Read, options: &SampleOptions) -> Result<Disc
         if value < 0.0 || (below && value == 0.0) {
             return Err(at(line, format!("value of {} cannot be {value}", item.key())));
         }
-        sample.push(SampleItem { item, value, below_detection: below, detection_limit: below.then_some(value) });
+        sample.push(SampleItem {
+            item,
+            value,
+            below_detection: below,
+            detection_limit: below.then_some(value),
+            unit: MeasuredUnit::Standard,
+        });
     }
     let judged = judge_sample(&sample, options);
     let items = judged
