@@ -54,15 +54,26 @@ fn at(line: u64, message: impl Into<String>) -> ClassifyError {
     ClassifyError::Line { line, message: message.into() }
 }
 
-/// The rows of `parameter,value` CSV (a header line, then one row per item): (line, name, value text).
-/// Blank rows are skipped; anything else malformed names its line.
-fn rows(input: impl Read) -> Result<Vec<(u64, String, String)>, ClassifyError> {
+/// One row of sample CSV: its line, the parameter and value as written, and the unit if one was given.
+struct Row {
+    line: u64,
+    name: String,
+    value: String,
+    unit: Option<String>,
+}
+
+/// The rows of `parameter,value` CSV (a header line, then one row per item), or with `allow_unit` also of
+/// `parameter,value,unit` CSV, whose rows may leave the unit out. Blank rows are skipped; anything else
+/// malformed names its line.
+fn rows(input: impl Read, allow_unit: bool) -> Result<Vec<Row>, ClassifyError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
     let headers = reader.headers().map_err(|e| ClassifyError::Input(format!("cannot read the header line: {e}")))?;
     let names: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
-    if names != ["parameter", "value"] {
+    let with_unit = allow_unit && names == ["parameter", "value", "unit"];
+    if names != ["parameter", "value"] && !with_unit {
         let found = headers.iter().collect::<Vec<_>>().join(",");
-        return Err(at(1, format!("the header must be `parameter,value`, found `{found}`")));
+        let wanted = if allow_unit { "`parameter,value` or `parameter,value,unit`" } else { "`parameter,value`" };
+        return Err(at(1, format!("the header must be {wanted}, found `{found}`")));
     }
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -71,10 +82,18 @@ fn rows(input: impl Read) -> Result<Vec<(u64, String, String)>, ClassifyError> {
         if record.iter().all(str::is_empty) {
             continue;
         }
-        if record.len() != 2 {
+        if with_unit && !(2..=3).contains(&record.len()) {
+            return Err(at(line, format!("expected 3 fields (parameter,value,unit), found {}", record.len())));
+        }
+        if !with_unit && record.len() != 2 {
             return Err(at(line, format!("expected 2 fields (parameter,value), found {}", record.len())));
         }
-        rows.push((line, record[0].to_string(), record[1].to_string()));
+        rows.push(Row {
+            line,
+            name: record[0].to_string(),
+            value: record[1].to_string(),
+            unit: record.get(2).filter(|u| !u.is_empty()).map(str::to_string),
+        });
     }
     if rows.is_empty() {
         return Err(ClassifyError::Input("no items: give at least one `parameter,value` row".into()));
@@ -86,7 +105,7 @@ fn rows(input: impl Read) -> Result<Vec<(u64, String, String)>, ClassifyError> {
 pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification, ClassifyError> {
     let mut seen: HashMap<Parameter, u64> = HashMap::new();
     let mut values = Vec::new();
-    for (line, name, text) in rows(input)? {
+    for Row { line, name, value: text, .. } in rows(input, false)? {
         let (name, text) = (name.as_str(), text.as_str());
         let parameter = Parameter::parse(name).ok_or_else(|| {
             at(line, format!("unknown parameter '{name}' (use a key such as nh3n or an HJ 212 code such as w21003)"))
@@ -181,7 +200,9 @@ mod tests {
 // ---------------------------------------------------------------------------------------------------
 
 use models::domain::Code;
-use models::domain::discharge::{Bound, DischargeItem, LimitSource, SampleItem, SampleOptions, Verdict, judge_sample};
+use models::domain::discharge::{
+    Bound, DischargeItem, LimitSource, MeasuredUnit, SampleItem, SampleOptions, Verdict, judge_sample,
+};
 
 #[derive(Debug, Serialize)]
 pub struct DischargeResult {
@@ -198,8 +219,13 @@ pub struct DischargeResult {
 pub struct DischargeItemView {
     pub parameter: DischargeItem,
     pub name: &'static str,
+    /// The unit of `value`: the standard's (that of `limit`), except for colour in degrees, which has no value
+    /// in the standard's dilution ratio.
     pub unit: &'static str,
     pub value: f64,
+    /// The value as given, when it was given in another unit and converted: `{"value": 12, "unit": "µg/L"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<ReadAs>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub below_detection: bool,
     /// `compliant`, `exceeded`, `undecidable`, or `no_limit` when neither the standard nor the permit limits it.
@@ -212,6 +238,15 @@ pub struct DischargeItemView {
     pub multiple: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_en: Option<String>,
+}
+
+/// A value as it was given, before conversion to the standard's unit.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ReadAs {
+    pub value: f64,
+    pub unit: &'static str,
 }
 
 fn bound_text(b: Bound) -> String {
@@ -223,13 +258,17 @@ fn bound_text(b: Bound) -> String {
     }
 }
 
-/// Reads `parameter,value` CSV of a wastewater sample and judges it (`models::domain::discharge::judge_sample`).
+/// Reads `parameter,value` or `parameter,value,unit` CSV of a wastewater sample and judges it
+/// (`models::domain::discharge::judge_sample`). A value without a unit is in the item's unit under a key
+/// (`hg`: mg/L) and in the code's HJ 212 default unit under a code (`w20111`: µg/L); see
+/// [`MeasuredUnit::of`]. A unit that does not fit the item is an error naming the line.
 pub fn judge_discharge(input: impl Read, options: &SampleOptions) -> Result<DischargeResult, ClassifyError> {
     let mut seen: HashMap<DischargeItem, u64> = HashMap::new();
     let mut sample = Vec::new();
-    for (line, name, text) in rows(input)? {
+    for Row { line, name, value: text, unit } in rows(input, true)? {
         let (name, text) = (name.as_str(), text.as_str());
         let item = DischargeItem::parse(name).ok_or_else(|| at(line, format!("unknown discharge item '{name}'")))?;
+        let unit = MeasuredUnit::of(item, name, unit.as_deref()).map_err(|e| at(line, e.to_string()))?;
         if let Some(first) = seen.insert(item, line) {
             return Err(at(line, format!("{} is given twice (first on line {first})", item.key())));
         }
@@ -245,7 +284,7 @@ pub fn judge_discharge(input: impl Read, options: &SampleOptions) -> Result<Disc
         if value < 0.0 || (below && value == 0.0) {
             return Err(at(line, format!("value of {} cannot be {value}", item.key())));
         }
-        sample.push(SampleItem { item, value, below_detection: below, detection_limit: below.then_some(value) });
+        sample.push(SampleItem { item, value, below_detection: below, detection_limit: below.then_some(value), unit });
     }
     let judged = judge_sample(&sample, options);
     let items = judged
@@ -254,11 +293,17 @@ pub fn judge_discharge(input: impl Read, options: &SampleOptions) -> Result<Disc
         .map(|ij| {
             let m = ij.measured;
             let governing = ij.governing();
+            let converted = m.standard_value();
+            let undecidable = match ij.judgement.as_ref().map(|j| &j.verdict) {
+                Some(Verdict::Undecidable { reason_zh, reason_en }) => Some((reason_zh.clone(), reason_en.clone())),
+                _ => None,
+            };
             DischargeItemView {
                 parameter: m.item,
                 name: m.item.name_zh(),
-                unit: m.item.unit(),
-                value: m.value,
+                unit: if converted.is_some() { m.item.unit() } else { m.unit.symbol(m.item) },
+                value: converted.unwrap_or(m.value),
+                read_as: converted.and(m.read_as()).map(|(value, unit)| ReadAs { value, unit }),
                 below_detection: m.below_detection,
                 verdict: ij.kind().map_or("no_limit", Code::as_str),
                 limit: governing.map(|g| bound_text(g.bound)),
@@ -267,10 +312,8 @@ pub fn judge_discharge(input: impl Read, options: &SampleOptions) -> Result<Disc
                     LimitSource::Standard(s) => s.as_str(),
                 }),
                 multiple: ij.multiple,
-                reason: match ij.judgement.as_ref().map(|j| &j.verdict) {
-                    Some(Verdict::Undecidable { reason_zh, .. }) => Some(reason_zh.clone()),
-                    _ => None,
-                },
+                reason_en: undecidable.as_ref().map(|(_, en)| en.clone()),
+                reason: undecidable.map(|(zh, _)| zh),
             }
         })
         .collect();
@@ -312,6 +355,92 @@ mod discharge_view_tests {
         assert_eq!((r.items[0].limit_source.as_deref(), r.items[0].limit.as_deref()), (Some("permit"), Some("≤80")));
         assert_eq!(r.items[1].verdict, "undecidable");
         assert!(r.items[1].reason.is_some(), "an undecidable item says why");
+    }
+
+    fn item<'a>(r: &'a DischargeResult, key: &str) -> &'a DischargeItemView {
+        r.items.iter().find(|i| i.parameter.key() == key).unwrap_or_else(|| panic!("{key} in the result"))
+    }
+
+    /// HJ 212 gives w20111 in µg/L: 1.2 µg/L is 0.0012 mg/L, over GB 18918 Table 2's 0.001 by 0.2; under the
+    /// key `hg` a value is mg/L.
+    #[test]
+    fn a_value_under_a_code_is_in_the_codes_unit_and_reported_in_the_standards() {
+        let csv = "parameter,value\nw20111,1.2\nw25043,0.02\nw20113,<10\ncod,40\n";
+        let r = judge_discharge(csv.as_bytes(), &options("gb18918:1A", &[])).expect("valid");
+        let hg = item(&r, "hg");
+        assert_eq!((hg.verdict, hg.value, hg.unit, hg.multiple), ("exceeded", 0.0012, "mg/L", Some(0.2)));
+        assert_eq!(hg.read_as, Some(ReadAs { value: 1.2, unit: "µg/L" }));
+        assert_eq!(hg.limit.as_deref(), Some("≤0.001"));
+        let json = serde_json::to_value(hg).expect("json");
+        assert_eq!(json["read_as"], serde_json::json!({"value": 1.2, "unit": "µg/L"}));
+        // Benzo(a)pyrene is a GB 18918 Table 3 item, not modelled: no limit, but still converted.
+        let bap = item(&r, "bap");
+        assert_eq!((bap.verdict, bap.value), ("no_limit", 0.00002));
+        // "<10" ng/L alkyl mercury: not detected meets 不得检出.
+        let alkyl = item(&r, "alkyl_hg");
+        assert_eq!((alkyl.verdict, alkyl.value, alkyl.below_detection), ("compliant", 0.00001, true));
+        assert_eq!(alkyl.read_as, Some(ReadAs { value: 10.0, unit: "ng/L" }));
+        // A value in the item's unit has no read_as.
+        assert_eq!(item(&r, "cod").read_as, None);
+        assert!(serde_json::to_value(item(&r, "cod")).expect("json").get("read_as").is_none());
+
+        let r = judge_discharge("parameter,value\nhg,0.0008\nw25043,0.05\n".as_bytes(), &options("gb8978:1", &[]))
+            .expect("valid");
+        assert_eq!((item(&r, "hg").verdict, item(&r, "hg").read_as.as_ref()), ("compliant", None));
+        // GB 8978 benzo(a)pyrene 0.00003 mg/L: 0.05 µg/L exceeds by 0.67.
+        assert_eq!((item(&r, "bap").verdict, item(&r, "bap").multiple), ("exceeded", Some(0.67)));
+    }
+
+    #[test]
+    fn an_explicit_unit_column_is_converted() {
+        let csv = "parameter,value,unit\nhg,0.8,µg/L\nw20113,20,ng/L\nph,7.1,\ncolour,40,倍\ncod,90\n";
+        let r = judge_discharge(csv.as_bytes(), &options("gb18918:1B", &[])).expect("valid");
+        let hg = item(&r, "hg");
+        assert_eq!((hg.verdict, hg.value), ("compliant", 0.0008));
+        assert_eq!(hg.read_as, Some(ReadAs { value: 0.8, unit: "µg/L" }));
+        // Alkyl mercury detected at 20 ng/L exceeds 不得检出; its multiple is infinite and left out.
+        let alkyl = item(&r, "alkyl_hg");
+        assert_eq!((alkyl.verdict, alkyl.value, alkyl.multiple), ("exceeded", 0.00002, None));
+        assert_eq!(item(&r, "ph").verdict, "compliant");
+        // 1B colour is 30 (dilution ratio): 40 exceeds by 0.33.
+        assert_eq!((item(&r, "colour").verdict, item(&r, "colour").multiple), ("exceeded", Some(0.33)));
+        assert_eq!((item(&r, "cod").verdict, item(&r, "cod").limit.as_deref()), ("exceeded", Some("≤60")));
+        // mg/L under w20111 is what it says.
+        let r = judge_discharge("parameter,value,unit\nw20111,0.0015,mg/L\n".as_bytes(), &options("gb18918:1A", &[]))
+            .expect("valid");
+        assert_eq!((r.items[0].value, r.items[0].multiple, r.items[0].read_as.as_ref()), (0.0015, Some(0.5), None));
+    }
+
+    #[test]
+    fn colour_from_a_device_is_undecidable_and_says_why() {
+        for csv in ["parameter,value\nw01002,20\n", "parameter,value,unit\ncolour,20,度\n"] {
+            let r = judge_discharge(csv.as_bytes(), &options("gb8978:1", &[])).expect("valid");
+            let c = &r.items[0];
+            assert_eq!((c.verdict, c.value, c.unit, c.limit.as_deref()), ("undecidable", 20.0, "度", Some("≤50")));
+            assert!(c.reason.as_deref().is_some_and(|z| z.contains("二者不可比")), "{:?}", c.reason);
+            assert!(c.reason_en.as_deref().is_some_and(|e| e.contains("not comparable")), "{:?}", c.reason_en);
+            assert!((!r.compliant && r.undecidable == [DischargeItem::Colour]), "{csv}");
+        }
+        let r = judge_discharge("parameter,value,unit\nw01002,20,倍\n".as_bytes(), &options("gb8978:1", &[]))
+            .expect("valid");
+        assert_eq!((r.items[0].verdict, r.items[0].unit), ("compliant", "倍"));
+    }
+
+    #[test]
+    fn a_unit_that_does_not_fit_names_its_line() {
+        let err = |csv: &str| judge_discharge(csv.as_bytes(), &options("gb8978:1", &[])).expect_err("bad").to_string();
+        assert_eq!(
+            err("parameter,value,unit\ncod,50,mg/L\nph,7,mg/L\n"),
+            "line 3: unit 'mg/L' does not fit ph (pH): give it in 无量纲 (dimensionless), or no unit"
+        );
+        assert!(
+            err("parameter,value,unit\nw03001,0.5,µg/L\n").starts_with("line 2: unit 'µg/L' does not fit gross_alpha")
+        );
+        assert!(err("parameter,value,unit\nhg,1,g/L\n").starts_with("line 2: unit 'g/L' does not fit hg"));
+        assert!(err("parameter,value,unit\ncolour,20,mg/L\n").starts_with("line 2: unit 'mg/L' does not fit colour"));
+        assert!(err("parameter,value,unit\ncod,1,mg/L,x\n").starts_with("line 2: expected 3 fields"));
+        assert!(err("parameter,value\ncod,1,mg/L\n").starts_with("line 2: expected 2 fields"));
+        assert!(err("parameter,unit,value\ncod,mg/L,1\n").starts_with("line 1: the header must be"));
     }
 
     #[test]

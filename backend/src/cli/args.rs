@@ -146,7 +146,9 @@ pub enum AnalyzeCommand {
         file: PathBuf,
     },
     /// Judge one wastewater sample against GB 8978-1996 / GB 18918-2002 and permit limits. FILE is CSV
-    /// `parameter,value` (cod, nh3n, ss, ph, … or HJ 212 codes; `<0.5` below detection); `-` reads stdin.
+    /// `parameter,value` or `parameter,value,unit` (cod, nh3n, ss, ph, … or HJ 212 codes; `<0.5` below
+    /// detection; without a unit a value is mg/L under a key and in the code's HJ 212 default unit under a
+    /// code, e.g. w20111 in µg/L); `-` reads stdin.
     Discharge {
         /// gb8978:1|2|3 or gb18918:1A|1B|2|3
         #[arg(long)]

@@ -38,18 +38,32 @@ impl Unit {
         }
     }
 
-    /// How many of this unit make one mg/L.
-    fn per_mg_per_l(self) -> f64 {
+    /// The size of this unit as a power of ten of mg/L.
+    fn exponent(self) -> i32 {
         match self {
-            Self::MgPerL => 1.0,
-            Self::UgPerL => 1e3,
-            Self::NgPerL => 1e6,
+            Self::MgPerL => 0,
+            Self::UgPerL => -3,
+            Self::NgPerL => -6,
         }
     }
 
     /// `value` in this unit, expressed in `to`.
+    ///
+    /// The units differ by powers of ten, so the decimal point of the value's shortest decimal form is moved
+    /// rather than the binary value divided: 0.07 µg/L becomes exactly the `0.00007` a limit table writes,
+    /// where 0.07 / 1000 is one unit in the last place above it and would exceed a limit it only meets.
     pub fn convert(self, value: f64, to: Unit) -> f64 {
-        if self == to { value } else { value / self.per_mg_per_l() * to.per_mg_per_l() }
+        let shift = self.exponent() - to.exponent();
+        if shift == 0 || !value.is_finite() || value == 0.0 {
+            return value;
+        }
+        // `{:e}` prints the shortest digits that read back as `value` (`7e-2`).
+        let shortest = format!("{value:e}");
+        let scaled = shortest
+            .split_once('e')
+            .and_then(|(digits, exp)| Some((digits, exp.parse::<i32>().ok()?)))
+            .and_then(|(digits, exp)| format!("{digits}e{}", exp + shift).parse::<f64>().ok());
+        scaled.unwrap_or_else(|| value * 10f64.powi(shift))
     }
 }
 
@@ -84,6 +98,38 @@ mod tests {
         assert!((Unit::UgPerL.convert(12.0, Unit::MgPerL) - 0.012).abs() < 1e-15);
         assert!((Unit::NgPerL.convert(30.0, Unit::MgPerL) - 0.000_03).abs() < 1e-15);
         assert!((Unit::MgPerL.convert(0.5, Unit::UgPerL) - 500.0).abs() < 1e-12);
+    }
+
+    /// A converted value is the number the limit tables write, to the last bit: a value exactly at a limit
+    /// must stay at it (0.07 / 1000 and 0.8 / 1e6 are each one unit in the last place off).
+    #[test]
+    fn conversion_moves_the_decimal_point_exactly() {
+        let cases: [(Unit, f64, Unit, f64); 11] = [
+            (Unit::UgPerL, 0.07, Unit::MgPerL, 0.000_07),
+            (Unit::UgPerL, 0.03, Unit::MgPerL, 0.000_03),
+            (Unit::UgPerL, 0.13, Unit::MgPerL, 0.000_13),
+            (Unit::UgPerL, 1.0, Unit::MgPerL, 0.001),
+            (Unit::UgPerL, 0.8, Unit::MgPerL, 0.000_8),
+            (Unit::NgPerL, 0.8, Unit::MgPerL, 0.000_000_8),
+            (Unit::NgPerL, 20.0, Unit::MgPerL, 0.000_02),
+            (Unit::MgPerL, 0.0012, Unit::UgPerL, 1.2),
+            (Unit::NgPerL, 50.0, Unit::UgPerL, 0.05),
+            (Unit::UgPerL, -2.5, Unit::MgPerL, -0.0025),
+            (Unit::UgPerL, 1.5e300, Unit::NgPerL, 1.5e303),
+        ];
+        for (from, value, to, want) in cases {
+            assert_eq!(
+                from.convert(value, to).to_bits(),
+                want.to_bits(),
+                "{value} {} in {}",
+                from.symbol(),
+                to.symbol()
+            );
+        }
+        assert_eq!(Unit::UgPerL.convert(0.0, Unit::MgPerL), 0.0);
+        assert!(Unit::UgPerL.convert(f64::NAN, Unit::MgPerL).is_nan());
+        assert_eq!(Unit::NgPerL.convert(f64::INFINITY, Unit::MgPerL), f64::INFINITY);
+        assert_eq!(Unit::MgPerL.convert(1e308, Unit::NgPerL), f64::INFINITY);
     }
 
     #[test]

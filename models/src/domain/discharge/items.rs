@@ -181,6 +181,11 @@ impl DischargeItem {
         self.info().unit
     }
 
+    /// Limited as a mass concentration in mg/L, so a value in µg/L or ng/L converts to it.
+    pub fn is_concentration(self) -> bool {
+        self.unit() == MG_L
+    }
+
     /// The HJ 212-2017 code, where there is one.
     pub fn hj212_code(self) -> Option<&'static str> {
         self.info().hj212_codes.first().copied()
@@ -242,5 +247,34 @@ mod tests {
         }
         assert_eq!(DischargeItem::Colour.unit(), "倍");
         assert_eq!(DischargeItem::GrossBeta.unit(), "Bq/L");
+    }
+
+    /// The GB 8978 Category I items outside GB 3838 are named by their HJ 212-2017 codes too.
+    #[test]
+    fn category_i_codes_name_their_items() {
+        for (code, item) in [
+            ("w20113", DischargeItem::AlkylHg),
+            ("w20121", DischargeItem::Ni),
+            ("w20126", DischargeItem::Ag),
+            ("w20127", DischargeItem::Be),
+            ("w25043", DischargeItem::Bap),
+            ("w03001", DischargeItem::GrossAlpha),
+            ("w03002", DischargeItem::GrossBeta),
+        ] {
+            assert_eq!(DischargeItem::parse(code), Some(item), "{code}");
+            assert_eq!(DischargeItem::parse(&code.to_uppercase()), Some(item), "{code}");
+            assert_eq!(item.hj212_code(), Some(code));
+        }
+        let not_concentrations: Vec<DischargeItem> = DischargeItem::all().filter(|i| !i.is_concentration()).collect();
+        assert_eq!(
+            not_concentrations,
+            [
+                DischargeItem::Ph,
+                DischargeItem::Colour,
+                DischargeItem::FecalColiform,
+                DischargeItem::GrossAlpha,
+                DischargeItem::GrossBeta
+            ]
+        );
     }
 }

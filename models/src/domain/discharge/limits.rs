@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::conditions::Conditions;
 use super::items::DischargeItem;
 use super::standards::Standard;
-use super::tables::{GB18918_TABLE_1, Gb18918Values, gb8978_row};
+use super::tables::{GB18918_TABLE_1, GB18918_TABLE_2, Gb18918Values, gb8978_row};
 
 /// How a limit bounds a value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -79,13 +79,14 @@ impl Limit {
 /// when the temperature is unknown — the stricter value outside the brackets. GB 18918 TP: by
 /// `cond.plant_built_before_2006`. GB 8978: the Table 4 row for `cond.gb8978_scope`. GB 8978 Category II
 /// limits are those of Table 4 (units built from 1998-01-01); Table 2, for older units, is not in the
-/// reference tables and not modelled. GB 18918 Tables 2 and 3 (its Category I and optional items) are not
-/// either, so `None` for, say, mercury under GB 18918 means "no limit here", not "no limit in law".
+/// reference tables and not modelled. GB 18918: Table 1 (basic items) and Table 2 (Category I pollutants,
+/// one limit for every grade) both apply to every plant (§4.1.1.2, §4.1.3.1); Table 3 (items chosen locally)
+/// is not modelled, so `None` for, say, nickel under GB 18918 means "no limit here", not "no limit in law".
 pub fn standard_limit(standard: Standard, item: &DischargeItem, cond: &Conditions) -> Option<Limit> {
     let bound = match standard {
         Standard::Gb8978(grade) => gb8978_row(*item, cond.gb8978_scope)?.grades[grade.index()],
         Standard::Gb18918(grade) => {
-            let row = GB18918_TABLE_1.iter().find(|r| r.item == *item)?;
+            let row = GB18918_TABLE_1.iter().chain(GB18918_TABLE_2.iter()).find(|r| r.item == *item)?;
             let grades = match &row.values {
                 Gb18918Values::Plain(grades) => grades,
                 Gb18918Values::ByTemperature { warm, cold } => {
@@ -166,8 +167,45 @@ mod tests {
         check_limit_edges("gb18918:2", DischargeItem::Ss, &warm, 30.0, 36.0, 0.2);
         check_limit_edges("gb18918:3", DischargeItem::Tp, &warm, 5.0, 7.5, 0.5);
         check_limit_edges("gb18918:1A", DischargeItem::Nh3n, &warm, 5.0, 8.0, 0.6);
-        // GB 18918 has no Category I table in the reference CSV.
-        assert_eq!(standard_limit(Standard::Gb18918(Gb18918Grade::OneA), &DischargeItem::Hg, &warm), None);
+        // Table 2 applies beside Table 1: mercury has a GB 18918 limit, 0.001 mg/L.
+        check_limit_edges("gb18918:1A", DischargeItem::Hg, &warm, 0.001, 0.0012, 0.2);
+        // Nickel is a Table 3 item (chosen locally), not modelled.
+        assert_eq!(standard_limit(Standard::Gb18918(Gb18918Grade::OneA), &DischargeItem::Ni, &warm), None);
+    }
+
+    /// GB 18918-2002 Table 2, as printed: 总汞 0.001, 烷基汞 不得检出, 总镉 0.01, 总铬 0.1, 六价铬 0.05,
+    /// 总砷 0.1, 总铅 0.1 mg/L, the same for grades 1A, 1B, 2 and 3, whatever the temperature or build date.
+    #[test]
+    fn gb18918_table_2_holds_every_grade_to_the_same_category_i_limits() {
+        let printed = [
+            (DischargeItem::Hg, Bound::Max(0.001)),
+            (DischargeItem::AlkylHg, Bound::NotDetectable),
+            (DischargeItem::Cd, Bound::Max(0.01)),
+            (DischargeItem::TotalCr, Bound::Max(0.1)),
+            (DischargeItem::Cr6, Bound::Max(0.05)),
+            (DischargeItem::As, Bound::Max(0.1)),
+            (DischargeItem::Pb, Bound::Max(0.1)),
+        ];
+        let conditions = [
+            Conditions::default(),
+            Conditions { water_temp_c: Some(8.0), plant_built_before_2006: true, ..Conditions::default() },
+        ];
+        for grade in ["gb18918:1A", "gb18918:1B", "gb18918:2", "gb18918:3"] {
+            for cond in &conditions {
+                for (item, bound) in printed {
+                    assert_eq!(limit(grade, item, cond).bound, bound, "{grade} {item}");
+                }
+            }
+        }
+        // 0.15 mg/L lead exceeds 0.1 by (0.15 − 0.1) / 0.1 = 0.5 at grade 3 as at grade 1A; GB 8978's 1.0
+        // would have let it pass.
+        let pb = limit("gb18918:3", DischargeItem::Pb, &Conditions::default());
+        assert_multiple(&judge(0.15, false, None, &[pb]).expect("applies"), 0.5);
+        let alkyl = limit("gb18918:2", DischargeItem::AlkylHg, &Conditions::default());
+        assert_eq!(
+            judge(0.00002, false, None, &[alkyl]).expect("applies").verdict,
+            Verdict::Exceeded { multiple: f64::INFINITY }
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The standards' numbers: GB 8978-1996 Tables 1 and 4 and GB 18918-2002 Table 1, row by row as printed.
+//! The standards' numbers: GB 8978-1996 Tables 1 and 4 and GB 18918-2002 Tables 1 and 2, row by row as printed.
 
 use super::conditions::Gb8978Scope;
 use super::items::DischargeItem;
@@ -211,6 +211,25 @@ pub(super) static GB18918_TABLE_1: [Gb18918Row; 12] = [
     plain(DischargeItem::Colour, [max(30.0), max(30.0), max(40.0), max(50.0)]),
     plain(DischargeItem::Ph, [PH, PH, PH, PH]),
     plain(DischargeItem::FecalColiform, [max(1000.0), max(10000.0), max(10000.0), NONE]),
+];
+
+/// A GB 18918 Table 2 row: one limit for every grade.
+const fn every_grade(item: DischargeItem, bound: Bound) -> Gb18918Row {
+    plain(item, [Some(bound); 4])
+}
+
+/// GB 18918-2002 Table 2, the Category I pollutants it limits (部分一类污染物最高允许排放浓度, daily mean):
+/// one limit whatever the grade, to be met as well as Table 1 (§4.1.1.2, §4.1.3.1). No item is in both
+/// tables. Of the other GB 8978 Category I items, nickel, beryllium, silver and benzo(a)pyrene are in Table 3
+/// (items a local authority selects, not modelled) and gross α and β are not in GB 18918.
+pub(super) static GB18918_TABLE_2: [Gb18918Row; 7] = [
+    every_grade(DischargeItem::Hg, Bound::Max(0.001)),
+    every_grade(DischargeItem::AlkylHg, Bound::NotDetectable),
+    every_grade(DischargeItem::Cd, Bound::Max(0.01)),
+    every_grade(DischargeItem::TotalCr, Bound::Max(0.1)),
+    every_grade(DischargeItem::Cr6, Bound::Max(0.05)),
+    every_grade(DischargeItem::As, Bound::Max(0.1)),
+    every_grade(DischargeItem::Pb, Bound::Max(0.1)),
 ];
 
 #[cfg(test)]
@@ -427,7 +446,16 @@ mod tests {
     #[test]
     fn gb18918_limits_match_the_reference_table() {
         let rows = csv_rows(GB18918_CSV);
-        assert_eq!(rows.len(), 13);
+        // Table 1's 13 rows (TP twice, by build date), then Table 2's: one limit for every grade.
+        let in_table_2 = |r: &&std::collections::HashMap<String, String>| r["item_en"].ends_with("(Table 2)");
+        assert_eq!(rows.iter().filter(|r| !in_table_2(r)).count(), 13);
+        assert_eq!(rows.iter().filter(in_table_2).count(), GB18918_TABLE_2.len());
+        assert_eq!(GB18918_TABLE_2.len(), 7);
+        for r in rows.iter().filter(in_table_2) {
+            let cells = ["grade_1A", "grade_1B", "grade_2", "grade_3"].map(|col| r[col].as_str());
+            assert!(cells.iter().all(|c| *c == cells[0]), "{}: Table 2 has one limit for every grade", r["item_en"]);
+            assert_ne!(csv_bound(cells[0]), None, "{}: Table 2 limits every grade", r["item_en"]);
+        }
         /// What the CSV says for one item, grade, temperature and build date.
         struct Expected {
             item: DischargeItem,
