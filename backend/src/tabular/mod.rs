@@ -1,5 +1,5 @@
-//! One reader for the tables bureaus keep: CSV (UTF-8 with or without BOM, GBK as Chinese Excel saves it)
-//! and XLSX, row by row with each row's place as people see it. Imports map the columns to their fields
+//! One reader for the tables bureaus keep: CSV (UTF-8 with or without BOM, GBK as Chinese Excel saves it,
+//! UTF-16 with its BOM) and XLSX, row by row with each row's place as people see it. Imports map the columns to their fields
 //! ([`Columns`]) and read the cells with the common forms ([`Cell::number`], [`Cell::measured`], [`Cell::time`]).
 //!
 //! ```no_run
@@ -25,6 +25,7 @@ pub mod error;
 pub mod forms;
 pub mod header;
 pub mod time;
+mod xlsx;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -40,6 +41,11 @@ pub use time::{excel_serial_time, parse_time};
 pub(crate) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// OLE compound files: Excel 97–2003 `.xls`.
 pub(crate) const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// A seekable byte source, as calamine needs for XLSX (a ZIP archive is read from its end).
+pub trait ReadSeek: Read + Seek + Send {}
+
+impl<T: Read + Seek + Send> ReadSeek for T {}
 
 /// The formats read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +84,7 @@ pub struct Table {
 
 enum Source {
     Csv(Box<delimited::CsvSource>),
+    Xlsx(Box<xlsx::XlsxSource>),
 }
 
 impl Table {
@@ -110,10 +117,9 @@ impl Table {
         }
         source.seek(SeekFrom::Start(start))?;
         match Kind::of_content(&magic[..got]) {
-            // Reading XLSX comes next.
             Some(Kind::Xlsx) => {
-                let _ = sheet;
-                Err(TableError::NotCsv)
+                let (header, xlsx) = xlsx::open(Box::new(source), sheet)?;
+                Ok(Table { header, source: Source::Xlsx(Box::new(xlsx)) })
             }
             None => Err(TableError::LegacyXls),
             Some(Kind::Csv) if kind == Kind::Xlsx => Err(TableError::NotXlsx),
@@ -130,6 +136,7 @@ impl Table {
     pub fn kind(&self) -> Kind {
         match self.source {
             Source::Csv(_) => Kind::Csv,
+            Source::Xlsx(_) => Kind::Xlsx,
         }
     }
 
@@ -141,6 +148,7 @@ impl Table {
     pub fn sheet(&self) -> Option<&str> {
         match &self.source {
             Source::Csv(_) => None,
+            Source::Xlsx(x) => Some(x.sheet()),
         }
     }
 
@@ -148,6 +156,7 @@ impl Table {
     pub fn sheet_names(&self) -> &[String] {
         match &self.source {
             Source::Csv(_) => &[],
+            Source::Xlsx(x) => x.sheet_names(),
         }
     }
 
@@ -159,6 +168,10 @@ impl Table {
     pub fn rows(&mut self) -> Rows<'_> {
         Rows(match &mut self.source {
             Source::Csv(csv) => RowsInner::Csv(csv),
+            Source::Xlsx(x) => match x.rows() {
+                Ok(rows) => RowsInner::Xlsx(rows),
+                Err(e) => RowsInner::Failed(Some(e)),
+            },
         })
     }
 }
@@ -168,6 +181,8 @@ pub struct Rows<'t>(RowsInner<'t>);
 
 enum RowsInner<'t> {
     Csv(&'t mut delimited::CsvSource),
+    Xlsx(xlsx::XlsxRows<'t>),
+    Failed(Option<TableError>),
 }
 
 impl Iterator for Rows<'_> {
@@ -176,6 +191,8 @@ impl Iterator for Rows<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
             RowsInner::Csv(csv) => csv.next_row(),
+            RowsInner::Xlsx(x) => x.next_row(),
+            RowsInner::Failed(e) => e.take().map(Err),
         }
     }
 }

@@ -1,8 +1,11 @@
-//! The reader on whole files, built in each test: CSV in UTF-8, GBK and with other delimiters.
+//! The reader on whole files, built in each test: CSV in UTF-8, GBK and with other delimiters, XLSX by
+//! rust_xlsxwriter.
 
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use rust_xlsxwriter::{ExcelDateTime as WriterDateTime, Format, Workbook};
 
 use super::*;
 
@@ -137,6 +140,157 @@ fn a_header_only_file_has_no_rows() {
     let mut table = csv("断面,值\n").expect("opens");
     assert_eq!(table.header().names, ["断面", "值"]);
     assert!(table.rows().next().is_none());
+}
+
+#[test]
+fn old_xls_and_not_really_xlsx_files_are_refused() {
+    let mut xls = CFB_MAGIC.to_vec();
+    xls.extend_from_slice(&[0; 100]);
+    assert!(matches!(csv(xls), Err(TableError::LegacyXls)));
+    let e = Table::from_reader(Cursor::new(b"a,b\n".to_vec()), Kind::Xlsx, None).err().expect("refused");
+    assert!(matches!(e, TableError::NotXlsx));
+    let e = Table::from_csv(Cursor::new(workbook(|_| {}))).err().expect("refused");
+    assert!(matches!(e, TableError::NotCsv));
+}
+
+#[test]
+fn open_reads_a_file_by_its_content() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let named_csv = dir.path().join("readings.csv");
+    std::fs::write(&named_csv, workbook(|_| {})).expect("write");
+    let table = Table::open(&named_csv, None).expect("an XLSX named .csv");
+    assert_eq!(table.kind(), Kind::Xlsx);
+    let named_xlsx = dir.path().join("readings.xlsx");
+    std::fs::write(&named_xlsx, "断面\nS1\n").expect("write");
+    assert!(matches!(Table::open(&named_xlsx, None), Err(TableError::NotXlsx)));
+    assert!(matches!(Table::open(&dir.path().join("none.csv"), None), Err(TableError::Io(_))));
+}
+
+/// A workbook of two sheets, "断面" and "监测数据" (its header on row 2), and whatever `extra` adds.
+fn workbook(extra: impl FnOnce(&mut Workbook)) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let first = book.add_worksheet();
+    first.set_name("断面").expect("name");
+    first.write(0, 0, "断面编码").expect("write");
+    first.write(0, 1, "名称").expect("write");
+    first.write(1, 0, "JX0001").expect("write");
+    first.write(1, 1, "赣江南昌段").expect("write");
+    first.write(3, 0, "JX0002").expect("write");
+    first.write(3, 1, "抚河").expect("write");
+    let second = book.add_worksheet();
+    second.set_name("监测数据").expect("name");
+    // The header on row 2, under a title-less blank row.
+    second.write(1, 0, "断面").expect("write");
+    second.write(1, 1, "采样时间").expect("write");
+    second.write(1, 2, "氨氮").expect("write");
+    second.write(1, 3, "备注").expect("write");
+    let date = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let when = WriterDateTime::parse_from_str("2026-11-20 08:00:00").expect("date");
+    second.write(2, 0, "JX0001").expect("write");
+    second.write_datetime_with_format(2, 1, &when, &date).expect("write");
+    second.write(2, 2, 0.52).expect("write");
+    second.write(3, 0, "JX0002").expect("write");
+    second.write(3, 1, "2026/11/20 9:00").expect("write");
+    second.write(3, 2, "0.010").expect("write");
+    second.write(4, 0, "JX0003").expect("write");
+    second.write(4, 1, 46346.375).expect("write");
+    second.write(4, 2, "ND").expect("write");
+    second.write(4, 3, true).expect("write");
+    extra(&mut book);
+    book.save_to_buffer().expect("xlsx")
+}
+
+fn xlsx(sheet: Option<&str>) -> Result<Table, TableError> {
+    Table::from_reader(Cursor::new(workbook(|_| {})), Kind::Xlsx, sheet)
+}
+
+#[test]
+fn xlsx_reads_the_first_sheet_by_default() {
+    let mut table = xlsx(None).expect("opens");
+    assert_eq!((table.kind(), table.sheet()), (Kind::Xlsx, Some("断面")));
+    assert_eq!(table.sheet_names(), ["断面", "监测数据"]);
+    assert_eq!(table.header().names, ["断面编码", "名称"]);
+    let rows = all_rows(&mut table);
+    assert_eq!(rows.iter().map(texts).collect::<Vec<_>>(), [["JX0001", "赣江南昌段"], ["JX0002", "抚河"]]);
+    assert_eq!(rows[1].position, Position::Row { sheet: "断面".into(), row: 4 }, "Excel's row number");
+    assert_eq!(rows[1].position.to_string(), "sheet \"断面\", row 4");
+    assert_eq!(all_rows(&mut table).len(), 2, "XLSX rows start again");
+}
+
+#[test]
+fn xlsx_reads_the_named_sheet_with_typed_cells() {
+    let mut table = xlsx(Some("监测数据")).expect("opens");
+    assert_eq!(table.header().position, Position::Row { sheet: "监测数据".into(), row: 2 });
+    assert_eq!(table.header().names, ["断面", "采样时间", "氨氮", "备注"]);
+    let rows = all_rows(&mut table);
+    let (r3, r4, r5) = (&rows[0], &rows[1], &rows[2]);
+    // A date cell, a text date, and a plain number that is a serial.
+    let at = |h| parse_time(&format!("2026-11-20 {h}"));
+    assert!(matches!(r3.cells[1].typed, Some(Typed::DateTime { .. })), "{:?}", r3.cells[1]);
+    assert_eq!(r3.cells[1].as_str(), "2026-11-20 08:00:00");
+    assert_eq!(r3.cells[1].time(), at("08:00"));
+    assert_eq!(r4.cells[1].typed, Some(Typed::Text));
+    assert_eq!(r4.cells[1].time(), at("09:00"));
+    assert_eq!(r5.cells[1].time(), at("09:00"));
+    // The number 0.52 and the text 0.010 are told apart; both read as numbers.
+    assert_eq!(r3.cells[2].typed, Some(Typed::Number(0.52)));
+    assert_eq!((r4.cells[2].as_str(), &r4.cells[2].typed), ("0.010", &Some(Typed::Text)));
+    assert_eq!(r4.cells[2].number(), Ok(0.01));
+    assert_eq!(r5.cells[2].measured(), Ok(Measured::BelowDetection { limit: None }));
+    assert_eq!((r5.cells[3].as_str(), &r5.cells[3].typed), ("TRUE", &Some(Typed::Bool(true))));
+    assert!(r3.cells[3].is_empty());
+}
+
+#[test]
+fn a_sheet_is_found_ignoring_case_and_width() {
+    let table = Table::from_reader(
+        Cursor::new(workbook(|b| {
+            b.add_worksheet().set_name("Sheet 2").expect("name");
+        })),
+        Kind::Xlsx,
+        Some("sheet2"),
+    );
+    assert!(matches!(table.err(), Some(TableError::Empty)), "found and empty");
+}
+
+#[test]
+fn a_missing_sheet_lists_the_sheets_there_are() {
+    let e = xlsx(Some("水质")).err().expect("missing");
+    assert_eq!(e.to_string(), "the workbook has no sheet named \"水质\"; its sheets are \"断面\", \"监测数据\"");
+    assert_eq!(e.zh(), "工作簿中没有名为“水质”的工作表；现有工作表：“断面”、“监测数据”");
+}
+
+#[test]
+fn an_xlsx_row_beyond_the_header_names_the_row() {
+    let bytes = workbook(|b| {
+        let s = b.add_worksheet();
+        s.set_name("宽").expect("name");
+        s.write(0, 0, "a").expect("write");
+        s.write(0, 1, "b").expect("write");
+        s.write(1, 0, "1").expect("write");
+        s.write(1, 3, "x").expect("write");
+        s.write(2, 0, "2").expect("write");
+    });
+    let mut table = Table::from_reader(Cursor::new(bytes), Kind::Xlsx, Some("宽")).expect("opens");
+    let results: Vec<_> = table.rows().collect();
+    let e = results[0].as_ref().expect_err("too wide");
+    assert_eq!(e.to_string(), "sheet \"宽\", row 2: the row has 4 cells, but the header has 2 columns");
+    assert_eq!(texts(results[1].as_ref().expect("next row")), ["2", ""]);
+}
+
+#[test]
+fn a_cell_error_names_the_cell_reference() {
+    let mut table = xlsx(Some("监测数据")).expect("opens");
+    let specs = [
+        ColumnSpec { field: "section", aliases: &["断面"], required: true },
+        ColumnSpec { field: "note", aliases: &["备注"], required: false },
+    ];
+    let columns = Columns::map(table.header(), &specs).expect("mapped");
+    assert_eq!(columns.unknown(), ["采样时间", "氨氮"]);
+    let row = table.rows().nth(2).expect("row 5").expect("readable");
+    let e = columns.require(&row, "note", Cell::number).expect_err("TRUE is no number");
+    assert_eq!(e.to_string(), "sheet \"监测数据\", cell D5 (column \"备注\"): 'TRUE' is not a number");
+    assert_eq!(e.zh(), "工作表“监测数据” D5 单元格（“备注”列）：“TRUE”不是数字");
 }
 
 #[test]
