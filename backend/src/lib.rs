@@ -10,6 +10,7 @@ pub mod routes;
 pub mod rules;
 pub mod startup;
 pub mod state;
+pub mod tabular;
 pub mod views;
 
 pub use config::Settings;
