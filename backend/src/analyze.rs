@@ -1,4 +1,5 @@
-//! `riverchief analyze classify`: one sample, given as CSV `parameter,value`, judged by GB 3838-2002.
+//! `riverchief analyze classify|trophic|discharge`: one sample, given as CSV `parameter,value[,unit]`, judged
+//! by GB 3838-2002, by the lake trophic index, or against the discharge standards.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -7,7 +8,10 @@ use serde::Serialize;
 
 use models::domain::evaluation::{ItemValue, evaluate, round_half_even};
 use models::domain::gb3838::{Parameter, Status, WaterBodyKind, WaterClass};
-use models::domain::reading::value_from_text;
+use models::domain::reading::{MeasuredValue, measure};
+use models::domain::trophic;
+
+use crate::views::trophic::TrophicView;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Classification {
@@ -20,8 +24,12 @@ pub struct Classification {
     /// Items given but not counted in the class (temperature, fecal coliform, TN on rivers, Table 2).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reference_items: Vec<ItemView>,
-    /// Up to three items worse than class III: worst class first, then the larger multiple.
+    /// Up to three items worse than class III: cyanide and heavy metals first, then the worst class, then
+    /// the larger multiple.
     pub main_pollutants: Vec<Parameter>,
+    /// On a lake or reservoir, when any of its items was given: the trophic state (see `analyze trophic`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trophic: Option<TrophicView>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -39,6 +47,15 @@ pub struct ItemView {
     /// Table 2 items: whether the single limit is met.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meets_limit: Option<bool>,
+    /// The value as it was given, when that was in another unit (a µg/L code default, say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<ReadAsView>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ReadAsView {
+    pub value: f64,
+    pub unit: &'static str,
 }
 
 /// A line-numbered problem with the input.
@@ -101,25 +118,38 @@ fn rows(input: impl Read, allow_unit: bool) -> Result<Vec<Row>, ClassifyError> {
     Ok(rows)
 }
 
-/// Reads `parameter,value` CSV (a header line, then one row per item) and judges the sample.
-pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification, ClassifyError> {
+/// The items of a sample CSV, each checked and converted as a submitted reading's value is; an item given
+/// twice is an error naming both lines.
+fn measured(input: impl Read) -> Result<Vec<MeasuredValue>, ClassifyError> {
     let mut seen: HashMap<Parameter, u64> = HashMap::new();
     let mut values = Vec::new();
-    for Row { line, name, value: text, .. } in rows(input, false)? {
-        let (name, text) = (name.as_str(), text.as_str());
-        let parameter = Parameter::parse(name).ok_or_else(|| {
-            at(line, format!("unknown parameter '{name}' (use a key such as nh3n or an HJ 212 code such as w21003)"))
-        })?;
-        if let Some(first) = seen.insert(parameter, line) {
-            return Err(at(line, format!("{} is given twice (first on line {first})", parameter.key())));
+    for Row { line, name, value, unit } in rows(input, true)? {
+        let m = measure(&name, &value, unit.as_deref())
+            .map_err(|ps| at(line, ps.into_iter().map(|p| p.en).collect::<Vec<_>>().join("; ")))?;
+        if let Some(first) = seen.insert(m.parameter, line) {
+            return Err(at(line, format!("{} is given twice (first on line {first})", m.parameter.key())));
         }
-        let (value, below) = value_from_text(parameter, text).map_err(|p| at(line, p.en))?;
-        values.push(if below {
-            ItemValue { parameter, value: value / 2.0, mean: value / 2.0, not_detected: Some(value), samples: 1 }
-        } else {
-            ItemValue { parameter, value, mean: value, not_detected: None, samples: 1 }
-        });
+        values.push(m);
     }
+    Ok(values)
+}
+
+/// Reads `parameter,value[,unit]` CSV (a header line, then one row per item) and judges the sample.
+pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification, ClassifyError> {
+    let measured = measured(input)?;
+    let values: Vec<ItemValue> = measured
+        .iter()
+        .map(|m| {
+            // The method counts a non-detect at half its detection limit.
+            let value = if m.below_detection { m.value / 2.0 } else { m.value };
+            let not_detected = m.below_detection.then_some(m.value);
+            ItemValue { parameter: m.parameter, value, mean: value, not_detected, samples: 1 }
+        })
+        .collect();
+    let read_as: HashMap<Parameter, ReadAsView> = measured
+        .iter()
+        .filter_map(|m| Some((m.parameter, ReadAsView { value: m.read_as?.value, unit: m.read_as?.unit.symbol() })))
+        .collect();
     let evaluation = evaluate(&values, kind);
     let view = |i: &models::domain::evaluation::ItemEvaluation| ItemView {
         parameter: i.parameter,
@@ -128,6 +158,7 @@ pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification,
         multiple: i.multiple.map(|m| round_half_even(m, 2)),
         detection_limit: i.not_detected,
         meets_limit: i.parameter.meets_supplementary_limit(i.value),
+        read_as: read_as.get(&i.parameter).map(|r| ReadAsView { value: r.value, unit: r.unit }),
     };
     let status = evaluation.class.map(WaterClass::status);
     Ok(Classification {
@@ -137,7 +168,16 @@ pub fn classify(input: impl Read, kind: WaterBodyKind) -> Result<Classification,
         items: evaluation.items.iter().filter(|i| i.evaluated).map(view).collect(),
         reference_items: evaluation.items.iter().filter(|i| !i.evaluated).map(view).collect(),
         main_pollutants: evaluation.main_pollutants.iter().map(|m| m.parameter).collect(),
+        trophic: evaluation.trophic.as_ref().map(TrophicView::from),
     })
+}
+
+/// Reads `parameter,value[,unit]` CSV and computes the comprehensive trophic level index TLI(Σ).
+pub fn trophic_state(input: impl Read) -> Result<TrophicView, ClassifyError> {
+    let measured = measured(input)?;
+    let values: Vec<(Parameter, f64)> =
+        measured.iter().map(|m| (m.parameter, if m.below_detection { m.value / 2.0 } else { m.value })).collect();
+    Ok(TrophicView::from(&trophic::trophic_state(&values)))
 }
 
 #[cfg(test)]
@@ -161,13 +201,46 @@ mod tests {
 
     #[test]
     fn codes_become_keys_and_non_detects_use_half_the_limit() {
-        let c = run("parameter,value\nw21003,0.4\nw20111,<0.00004\ntemp,21.5\n", WaterBodyKind::River).expect("valid");
+        let c = run("parameter,value\nw21003,0.4\nw20111,<0.04\ntemp,21.5\n", WaterBodyKind::River).expect("valid");
         let keys: Vec<&str> = c.items.iter().map(|i| i.parameter.key()).collect();
         assert_eq!(keys, vec!["nh3n", "hg"]);
         assert_eq!((c.items[1].value, c.items[1].detection_limit), (0.00002, Some(0.00004)));
         assert_eq!(c.items[1].class, Some(WaterClass::I));
         assert_eq!(c.reference_items[0].parameter, Parameter::Temp);
         assert_eq!(c.class, Some(WaterClass::II));
+    }
+
+    /// The lake case: NH3-N 0.4 (II), TN 2.5 (劣V, a reference item), TP 0.02 (II on the lake column).
+    #[test]
+    fn a_lake_with_high_total_nitrogen_is_class_ii_and_tn_is_reported_beside_it() {
+        let c = run("parameter,value\nnh3n,0.4\ntn,2.5\ntp,0.02\n", WaterBodyKind::Lake).expect("valid");
+        assert_eq!(c.class, Some(WaterClass::II));
+        assert!(c.main_pollutants.is_empty());
+        let tn = c.reference_items.iter().find(|i| i.parameter == Parameter::Tn).expect("reported");
+        assert_eq!(tn.class, Some(WaterClass::WorseThanV));
+    }
+
+    #[test]
+    fn a_value_under_a_microgram_code_is_converted_and_answered_as_read() {
+        // w20120 (lead) defaults to µg/L: 60 µg/L is 0.06 mg/L, class V (III and IV share 0.05).
+        let c = run("parameter,value\nw20120,60\n", WaterBodyKind::River).expect("valid");
+        assert_eq!((c.items[0].value, c.items[0].class), (0.06, Some(WaterClass::V)));
+        assert_eq!(c.items[0].read_as, Some(ReadAsView { value: 60.0, unit: "µg/L" }));
+        let c = run("parameter,value,unit\npb,0.06,mg/L\n", WaterBodyKind::River).expect("valid");
+        assert_eq!((c.items[0].value, c.items[0].read_as.as_ref()), (0.06, None));
+        let err = run("parameter,value,unit\nph,7,mg/L\n", WaterBodyKind::River).expect_err("pH in mg/L");
+        assert!(err.to_string().starts_with("line 2: unsupported unit"), "{err}");
+    }
+
+    #[test]
+    fn the_trophic_index_of_a_hand_computed_sample() {
+        // See models::domain::trophic: TLI(Σ) 48.018098 for these five values, 中营养.
+        let t = trophic_state("parameter,value\nchla,10\ntp,0.05\ntn,1.0\nsd,1.0\ncodmn,4.0\n".as_bytes()).expect("ok");
+        assert_eq!((t.tli, t.grade, t.grade_en), (Some(48.02), "中营养", "mesotrophic"));
+        assert_eq!(t.items.len(), 5);
+        let short = trophic_state("parameter,value\nw01016,10\ntp,0.05\n".as_bytes()).expect("ok");
+        assert_eq!((short.tli, short.grade), (None, "insufficient"));
+        assert_eq!(short.missing, vec![Parameter::Tn, Parameter::Sd, Parameter::Codmn]);
     }
 
     #[test]

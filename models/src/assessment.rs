@@ -200,14 +200,21 @@ pub async fn assess(
     rounding: Rounding,
 ) -> Result<Assessment, DbErr> {
     let facts = section_facts(db).await?;
-    let now = evaluate_sections(db, &facts, period, rounding).await?;
-    let previous = evaluate_sections(db, &facts, period.previous(), rounding).await?;
-    // A year's previous period is the same period last year: read it once.
-    let last_year = if period.same_period_last_year() == period.previous() {
-        previous.clone()
-    } else {
-        evaluate_sections(db, &facts, period.same_period_last_year(), rounding).await?
-    };
+    // The periods are read at the same time (on a pool, each on its own connection). A year's previous
+    // period is the same period last year: it is read once.
+    let same_as_previous = period.same_period_last_year() == period.previous();
+    let (now, previous, last_year) = tokio::try_join!(
+        evaluate_sections(db, &facts, period, rounding),
+        evaluate_sections(db, &facts, period.previous(), rounding),
+        async {
+            if same_as_previous {
+                Ok(None)
+            } else {
+                evaluate_sections(db, &facts, period.same_period_last_year(), rounding).await.map(Some)
+            }
+        },
+    )?;
+    let last_year = last_year.unwrap_or_else(|| previous.clone());
     let before = members(&previous, scope);
     let last_year = members(&last_year, scope);
 

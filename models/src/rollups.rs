@@ -1,25 +1,26 @@
 //! What evaluation reads instead of every reading: monthly totals per section, item and month
-//! (`reading_months`, see `domain::evaluation::MonthTotals`), and each section's latest sample
-//! (`section_latest`). Both are updated in the transaction that stores readings, so they are never behind
-//! what is stored; [`rebuild`] fills them from the readings (an older database, on first start).
+//! (`reading_months`, see `domain::evaluation::MonthTotals`), the series that have them
+//! (`reading_series`), and each section's latest sample (`section_latest`). All are updated in the
+//! transaction that stores readings, so they are never behind what is stored; [`rebuild`] fills them
+//! from the readings (an older database, on first start).
 //!
 //! A period's value is then one `GROUP BY` over months: the cost of an assessment grows with sections ×
 //! items × months, not with the readings an automatic station sends every few minutes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    Statement, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::evaluation::{MonthTotals, PeriodTotals};
 use crate::domain::gb3838::{Parameter, ParameterList, WaterBodyKind, WaterClass};
 use crate::domain::period::YearMonth;
 use crate::domain::reading::QualityFlag;
-use crate::entities::{reading_months, readings, section_latest};
+use crate::entities::{reading_months, reading_series, readings, section_latest};
 
 /// A normal (flag `N`) reading just stored, as the roll-ups count it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +43,12 @@ pub async fn add(db: &impl ConnectionTrait, counted: &[Counted]) -> Result<(), D
         let key = (c.section_id, c.parameter, YearMonth::of_instant(c.sampled_at).key());
         totals.entry(key).or_default().add(c.parameter, c.value, c.below_detection);
     }
+    let series: BTreeSet<(i32, Parameter)> =
+        totals.keys().map(|&(section, parameter, _)| (section, parameter)).collect();
+    let series: Vec<_> = series.into_iter().collect();
+    for chunk in series.chunks(CHUNK) {
+        add_series(db, chunk).await?;
+    }
     let rows: Vec<_> = totals.into_iter().collect();
     for chunk in rows.chunks(CHUNK) {
         add_chunk(db, chunk).await?;
@@ -49,50 +56,47 @@ pub async fn add(db: &impl ConnectionTrait, counted: &[Counted]) -> Result<(), D
     Ok(())
 }
 
-async fn add_chunk(db: &impl ConnectionTrait, rows: &[((i32, Parameter, i32), MonthTotals)]) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let mut sql = String::from(
-        "INSERT INTO reading_months (section_id, parameter, month, n, n_nd, sum_value, sum_h, max_dl) VALUES ",
-    );
-    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 8);
-    for (i, ((section, parameter, month), t)) in rows.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let base = i * 8;
-        let marks: Vec<String> = (1..=8).map(|k| placeholder(backend, base + k)).collect();
-        sql.push_str(&format!("({})", marks.join(", ")));
-        values.extend([
-            Value::from(*section),
-            Value::from(*parameter),
-            Value::from(*month),
-            Value::from(t.n as i32),
-            Value::from(t.n_nd as i32),
-            Value::from(t.sum),
-            Value::from(t.sum_h),
-            Value::from(t.max_dl),
-        ]);
-    }
-    // The largest detection limit of the two; either may be absent (SQLite's MAX() of a NULL is NULL).
-    let max_dl = match backend {
-        DbBackend::Postgres => "GREATEST(reading_months.max_dl, excluded.max_dl)",
-        _ => "MAX(COALESCE(reading_months.max_dl, excluded.max_dl), COALESCE(excluded.max_dl, reading_months.max_dl))",
-    };
-    sql.push_str(&format!(
-        " ON CONFLICT (section_id, parameter, month) DO UPDATE SET \
-         n = reading_months.n + excluded.n, n_nd = reading_months.n_nd + excluded.n_nd, \
-         sum_value = reading_months.sum_value + excluded.sum_value, sum_h = reading_months.sum_h + excluded.sum_h, \
-         max_dl = {max_dl}"
-    ));
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+/// Records the series (section and item) that now have months, once each.
+async fn add_series(db: &impl ConnectionTrait, series: &[(i32, Parameter)]) -> Result<(), DbErr> {
+    use reading_series::Column as C;
+    let models = series.iter().map(|&(section, parameter)| reading_series::ActiveModel {
+        section_id: Set(section),
+        parameter: Set(parameter),
+    });
+    reading_series::Entity::insert_many(models)
+        .on_conflict(OnConflict::columns([C::SectionId, C::Parameter]).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
-fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    }
+async fn add_chunk(db: &impl ConnectionTrait, rows: &[((i32, Parameter, i32), MonthTotals)]) -> Result<(), DbErr> {
+    use reading_months::Column as C;
+    let models = rows.iter().map(|((section, parameter, month), t)| reading_months::ActiveModel {
+        section_id: Set(*section),
+        parameter: Set(*parameter),
+        month: Set(*month),
+        n: Set(t.n as i32),
+        n_nd: Set(t.n_nd as i32),
+        sum_value: Set(t.sum),
+        sum_h: Set(t.sum_h),
+        max_dl: Set(t.max_dl),
+    });
+    // The largest detection limit of the two; either may be absent (SQLite's MAX() of a NULL is NULL).
+    let max_dl = match db.get_database_backend() {
+        DbBackend::Postgres => "GREATEST(reading_months.max_dl, excluded.max_dl)",
+        _ => "MAX(COALESCE(reading_months.max_dl, excluded.max_dl), COALESCE(excluded.max_dl, reading_months.max_dl))",
+    };
+    let add = |column: &str| Expr::cust(format!("reading_months.{column} + excluded.{column}"));
+    let on_conflict = OnConflict::columns([C::SectionId, C::Parameter, C::Month])
+        .value(C::N, add("n"))
+        .value(C::NNd, add("n_nd"))
+        .value(C::SumValue, add("sum_value"))
+        .value(C::SumH, add("sum_h"))
+        .value(C::MaxDl, Expr::cust(max_dl))
+        .to_owned();
+    reading_months::Entity::insert_many(models).on_conflict(on_conflict).exec_without_returning(db).await?;
+    Ok(())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -108,32 +112,47 @@ struct PeriodRow {
 
 /// Every item's totals over the months `from`..=`to`, by section: for `sections`, or for all when `None`.
 /// One `GROUP BY` over the stored months; the mean of monthly means (of [H⁺] for pH) is taken there.
+///
+/// The query walks the series and, for each, reads the period's months as one range of `reading_months`'
+/// key: a year costs twelve rows a series however many years are stored (a filter on the month alone would
+/// read every month ever stored, or need an index whose rows are scattered over the table).
 pub async fn period_totals(
     db: &impl ConnectionTrait,
     from: YearMonth,
     to: YearMonth,
     sections: Option<&[i32]>,
 ) -> Result<HashMap<i32, Vec<(Parameter, PeriodTotals)>>, DbErr> {
-    use reading_months::Column as C;
-    let mean = Expr::cust_with_values(
-        "AVG(CASE WHEN parameter = ? THEN sum_h ELSE sum_value END / n)",
-        [Value::from(Parameter::Ph)],
-    );
+    use reading_months::Column as M;
+    use reading_series::Column as S;
+    let (s, m) = (reading_series::Entity, reading_months::Entity);
+    // Each month's mean, of [H⁺] for pH, averaged.
+    let month_sum = CaseStatement::new()
+        .case(Expr::col((m, M::Parameter)).eq(Parameter::Ph), Expr::col((m, M::SumH)))
+        .finally(Expr::col((m, M::SumValue)));
+    let mean = Func::avg(Expr::expr(month_sum).div(Expr::col((m, M::N))));
     let mut query = Query::select()
-        .columns([C::SectionId, C::Parameter])
-        .expr_as(Func::count(Expr::col(C::Month)), "months")
-        .expr_as(Func::sum(Expr::col(C::N)), "samples")
-        .expr_as(Func::sum(Expr::col(C::NNd)), "nds")
-        .expr_as(Func::max(Expr::col(C::MaxDl)), "max_dl")
+        .column((s, S::SectionId))
+        .column((s, S::Parameter))
+        .expr_as(Func::count(Expr::col((m, M::Month))), "months")
+        .expr_as(Func::sum(Expr::col((m, M::N))), "samples")
+        .expr_as(Func::sum(Expr::col((m, M::NNd))), "nds")
+        .expr_as(Func::max(Expr::col((m, M::MaxDl))), "max_dl")
         .expr_as(mean, "mean_of_means")
-        .from(reading_months::Entity)
-        .and_where(Expr::col(C::Month).gte(from.key()))
-        .and_where(Expr::col(C::Month).lte(to.key()))
-        .and_where(Expr::col(C::N).gt(0))
-        .group_by_columns([C::SectionId, C::Parameter])
+        .from(s)
+        .inner_join(
+            m,
+            Expr::col((m, M::SectionId))
+                .equals((s, S::SectionId))
+                .and(Expr::col((m, M::Parameter)).equals((s, S::Parameter)))
+                .and(Expr::col((m, M::Month)).gte(from.key()))
+                .and(Expr::col((m, M::Month)).lte(to.key())),
+        )
+        .and_where(Expr::col((m, M::N)).gt(0))
+        .group_by_col((s, S::SectionId))
+        .group_by_col((s, S::Parameter))
         .to_owned();
     if let Some(ids) = sections {
-        query.and_where(Expr::col(C::SectionId).is_in(ids.iter().copied()));
+        query.and_where(Expr::col((s, S::SectionId)).is_in(ids.iter().copied()));
     }
     let rows = PeriodRow::find_by_statement(db.get_database_backend().build(&query)).all(db).await?;
     let mut by_section: HashMap<i32, Vec<(Parameter, PeriodTotals)>> = HashMap::new();
@@ -240,6 +259,7 @@ const REBUILD_PAGE: u64 = 20_000;
 /// many readings were counted. Call in a write transaction.
 pub async fn rebuild(db: &impl ConnectionTrait, kinds: &HashMap<i32, WaterBodyKind>) -> Result<u64, DbErr> {
     reading_months::Entity::delete_many().exec(db).await?;
+    reading_series::Entity::delete_many().exec(db).await?;
     section_latest::Entity::delete_many().exec(db).await?;
     let mut after: Option<i64> = None;
     let mut counted_total = 0;
@@ -303,4 +323,174 @@ pub async fn ensure_built(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) 
     let counted = rebuild(&tx, &kinds).await?;
     tx.commit().await?;
     Ok(Some(counted))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use sea_orm::DatabaseConnection;
+
+    use super::*;
+    use crate::demo::{Dataset, HistoryRow, RegionRow, SectionRow, WaterBodyRow};
+    use crate::domain::audit::Actor;
+    use crate::domain::reading::{ReadingInput, ReadingSource, ValueInput};
+    use crate::domain::{ControlLevel, RegionLevel};
+    use crate::readings::{Submission, submit};
+    use crate::test_db::on_the_backend_under_test;
+
+    fn dataset() -> Dataset {
+        let region = RegionRow {
+            code: "360104".into(),
+            name: "demo district".into(),
+            level: RegionLevel::District,
+            parent: None,
+        };
+        let body = |code: &str, kind| WaterBodyRow { code: code.into(), name: code.into(), kind, description: None };
+        let section = |code: &str, body: &str| SectionRow {
+            code: code.into(),
+            name: code.into(),
+            water_body: body.into(),
+            region: "360104".into(),
+            longitude: None,
+            latitude: None,
+            control_level: ControlLevel::District,
+            target: WaterClass::III,
+            station_mn: None,
+        };
+        let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2026, m, d, 2, 0, 0).unwrap();
+        let history = |section: &str, parameter, sampled_at, value| HistoryRow {
+            section: section.into(),
+            parameter,
+            sampled_at,
+            value,
+        };
+        Dataset {
+            name: "rollups test".into(),
+            regions: vec![region],
+            water_bodies: vec![body("R1", WaterBodyKind::River), body("L1", WaterBodyKind::Lake)],
+            sections: vec![section("S-R", "R1"), section("S-L", "L1")],
+            readings: vec![
+                history("S-R", Parameter::Nh3n, at(1, 5), 0.4),
+                history("S-R", Parameter::Ph, at(1, 5), 7.0),
+                history("S-L", Parameter::Tp, at(2, 5), 0.03),
+            ],
+            ..Dataset::default()
+        }
+    }
+
+    fn reading(section: &str, parameter: &str, at: &str, value: ValueInput) -> ReadingInput {
+        ReadingInput {
+            section: Some(section.into()),
+            parameter: Some(parameter.into()),
+            sampled_at: Some(at.into()),
+            value: Some(value),
+            ..ReadingInput::default()
+        }
+    }
+
+    async fn store(db: &DatabaseConnection, readings: Vec<ReadingInput>) {
+        let submission = Submission {
+            items: readings.into_iter().enumerate().collect(),
+            source: ReadingSource::Api,
+            actor: Actor::system("test"),
+            only_section: None,
+        };
+        submit(db, submission, Utc::now()).await.expect("stored");
+    }
+
+    async fn snapshot(
+        db: &DatabaseConnection,
+    ) -> (Vec<reading_months::Model>, Vec<reading_series::Model>, Vec<section_latest::Model>) {
+        (
+            reading_months::Entity::find().all(db).await.unwrap().into_iter().collect::<BTreeSetOf<_>>().0,
+            reading_series::Entity::find().all(db).await.unwrap().into_iter().collect::<BTreeSetOf<_>>().0,
+            section_latest::Entity::find().order_by_asc(section_latest::Column::SectionId).all(db).await.unwrap(),
+        )
+    }
+
+    /// Rows in a stable order (the models hold floats, so they are sorted by their debug text).
+    struct BTreeSetOf<T>(Vec<T>);
+
+    impl<T: std::fmt::Debug> FromIterator<T> for BTreeSetOf<T> {
+        fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+            let mut rows: Vec<T> = iter.into_iter().collect();
+            rows.sort_by_key(|r| format!("{r:?}"));
+            Self(rows)
+        }
+    }
+
+    on_the_backend_under_test!(kept_up_equals_rebuilt);
+
+    /// The roll-ups kept up batch by batch are the ones rebuilt from the readings, and a period's totals are
+    /// the mean of the monthly means (of [H⁺] for pH), computed here by hand.
+    async fn kept_up_equals_rebuilt(db: &DatabaseConnection) {
+        {
+            crate::demo::load(db, &dataset(), Utc::now()).await.expect("loaded");
+            use ValueInput::{Number, Text};
+            store(
+                db,
+                vec![
+                    reading("S-R", "nh3n", "2026-01-20T10:00:00+08:00", Number(0.8)),
+                    reading("S-R", "ph", "2026-01-20T10:00:00+08:00", Number(8.0)),
+                    // February in China Standard Time, though still January in UTC.
+                    reading("S-R", "nh3n", "2026-02-01T01:00:00+08:00", Text("<0.1".into())),
+                    reading("S-L", "tp", "2026-02-20T10:00:00+08:00", Number(0.05)),
+                ],
+            )
+            .await;
+            // A later batch adds to the same months.
+            store(
+                db,
+                vec![
+                    reading("S-R", "nh3n", "2026-02-10T10:00:00+08:00", Number(0.35)),
+                    reading("S-R", "ph", "2026-02-10T10:00:00+08:00", Number(6.0)),
+                ],
+            )
+            .await;
+            let kept_up = snapshot(db).await;
+            assert_eq!(kept_up.1.len(), 3, "series: S-R nh3n and ph, S-L tp");
+            assert_eq!(kept_up.2.len(), 2, "both sections have a latest sample");
+
+            let tx = crate::db::begin_write(db).await.unwrap();
+            let sections = crate::entities::sections::Entity::find().all(&tx).await.unwrap();
+            let kinds: HashMap<i32, WaterBodyKind> = crate::sections::with_water_bodies(&tx, sections)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(s, w)| (s.id, w.kind))
+                .collect();
+            assert_eq!(rebuild(&tx, &kinds).await.unwrap(), 9);
+            tx.commit().await.unwrap();
+            assert_eq!(snapshot(db).await, kept_up);
+
+            let river = crate::entities::sections::Entity::find()
+                .filter(crate::entities::sections::Column::Code.eq("S-R"))
+                .one(db)
+                .await
+                .unwrap()
+                .expect("the river section")
+                .id;
+            let year = period_totals(db, YearMonth::new(2026, 1).unwrap(), YearMonth::new(2026, 12).unwrap(), None)
+                .await
+                .unwrap();
+            let items = &year[&river];
+            let (_, nh3n) = items.iter().find(|(p, _)| *p == Parameter::Nh3n).unwrap();
+            // January (0.4 + 0.8) / 2 = 0.6; February (0.05 for the non-detect + 0.35) / 2 = 0.2.
+            assert_eq!((nh3n.months, nh3n.samples, nh3n.nds), (2, 4, 1));
+            assert!((nh3n.mean_of_means - 0.4).abs() < 1e-12, "{}", nh3n.mean_of_means);
+            assert_eq!(nh3n.max_dl, Some(0.1));
+            let (_, ph) = items.iter().find(|(p, _)| *p == Parameter::Ph).unwrap();
+            let h = ((1e-7 + 1e-8) / 2.0 + 1e-6) / 2.0;
+            assert!((ph.mean_of_means - h).abs() < 1e-18, "{} vs {h}", ph.mean_of_means);
+
+            // A period that ends before February sees January only; one section asked for, one answered.
+            let january =
+                period_totals(db, YearMonth::new(2026, 1).unwrap(), YearMonth::new(2026, 1).unwrap(), Some(&[river]))
+                    .await
+                    .unwrap();
+            assert_eq!(january.len(), 1);
+            let (_, nh3n) = january[&river].iter().find(|(p, _)| *p == Parameter::Nh3n).unwrap();
+            assert_eq!((nh3n.months, nh3n.samples, nh3n.nds), (1, 2, 0));
+        }
+    }
 }

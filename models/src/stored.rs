@@ -135,10 +135,11 @@ impl From<Parameter> for Value {
     }
 }
 
-const PARAMETER_HOMES: [Home; 3] = [
+const PARAMETER_HOMES: [Home; 4] = [
     home_marked("readings", "parameter", "quality_flag"),
     home_marked("alerts", "parameter", "escalation_level"),
     home_marked("reading_months", "parameter", "sum_h"),
+    home("reading_series", "parameter"),
 ];
 
 impl TryGetable for Parameter {

@@ -5,6 +5,7 @@
 //! Place and water-body names are real; sections, chiefs, enterprises and every reading are not.
 
 mod dataset;
+pub mod national;
 mod readings;
 
 use chrono::{Datelike, NaiveDate, Utc};

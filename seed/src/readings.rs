@@ -29,6 +29,9 @@ pub const ITEMS: [Parameter; 12] = [
     Parameter::Las,
 ];
 
+/// Measured on lakes and reservoirs besides [`ITEMS`], for their trophic state.
+pub const LAKE_ITEMS: [Parameter; 2] = [Parameter::Chla, Parameter::Sd];
+
 /// The first day of the month `k` months before `end`.
 pub fn month_start(end: NaiveDate, k: u32) -> NaiveDate {
     end.checked_sub_months(Months::new(k)).unwrap_or(end)
@@ -70,6 +73,8 @@ pub struct Generated {
 
 pub fn generate(sections: &[(&Section, WaterBodyKind)], end: NaiveDate, months: u32, seed: u64) -> Vec<Generated> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // Lake items draw from a stream of their own, so that adding them changed no other value of the demo.
+    let mut lake_rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(1));
     let mut rows = Vec::new();
     for &(spec, kind) in sections {
         for k in (1..=months).rev() {
@@ -84,7 +89,16 @@ pub fn generate(sections: &[(&Section, WaterBodyKind)], end: NaiveDate, months: 
             let iii = |p: Parameter| p.limit_for(WaterClass::III, kind).unwrap_or(1.0);
 
             let temp = 18.0 + 11.0 * summer + Normal::new(0.0, 0.8).map(|d| d.sample(&mut rng)).unwrap_or(0.0);
-            for item in ITEMS {
+            // Algae bloom in the warm months: chlorophyll-a rises steeply from June to September, and the
+            // water's transparency falls with it.
+            let bloom = 1.0 + 4.0 * summer.max(0.0).powi(2);
+            let lake_items: &[Parameter] = if kind.uses_lake_limits() { &LAKE_ITEMS } else { &[] };
+            let chla = if lake_items.is_empty() {
+                0.0
+            } else {
+                round(8.0 * load * trend * bloom * jitter(&mut lake_rng, 0.2), 1)
+            };
+            for &item in ITEMS.iter().chain(lake_items) {
                 let value = match item {
                     Parameter::Temp => round(temp, 1),
                     Parameter::Ph => {
@@ -113,6 +127,8 @@ pub fn generate(sections: &[(&Section, WaterBodyKind)], end: NaiveDate, months: 
                     Parameter::F => round(0.45 * jitter(&mut rng, 0.15), 2),
                     Parameter::Oil => round(0.02 * load * jitter(&mut rng, 0.3), 3),
                     Parameter::Las => round(0.06 * load * jitter(&mut rng, 0.3), 3),
+                    Parameter::Chla => chla,
+                    Parameter::Sd => round((1.6 / (1.0 + chla / 15.0) * jitter(&mut lake_rng, 0.1)).max(0.2), 2),
                     _ => continue,
                 };
                 rows.push(Generated { section: spec.code, parameter: item, sampled_at: at, value });

@@ -21,7 +21,15 @@ async fn the_demo_loads_once_with_what_a_district_needs() {
     assert!((4..=6).contains(&stored.water_bodies));
     assert_eq!(stored.users, 4);
     assert_eq!((months.from_month.as_str(), months.to_month.as_str()), ("2024-11", "2026-10"));
-    assert_eq!(stored.readings, (stored.sections * 24 * 12) as u64, "24 months of 12 items per section");
+    // 24 months of 12 items per section, and on the lakes' sections chlorophyll-a and transparency too.
+    let lake_sections = app.sections().await["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter(|s| s["water_body"]["kind"] == "lake")
+        .count();
+    assert!(lake_sections >= 2, "象湖 and 梅湖 have sections");
+    assert_eq!(stored.readings, (stored.sections * 24 * 12 + lake_sections * 24 * 2) as u64);
     assert_eq!(app.reading_count().await, stored.readings);
 
     // Twice, also through the path `serve --demo` takes: nothing is duplicated.

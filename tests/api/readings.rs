@@ -393,3 +393,23 @@ async fn errors_quote_the_input_shortened_so_a_huge_request_gets_a_small_answer(
     assert_eq!(body["error"]["details"].as_array().map(Vec::len), Some(3));
     assert_eq!(body["error"]["details"][0]["code"], "unknown_section");
 }
+
+#[tokio::test]
+async fn a_value_under_a_microgram_code_is_converted_and_answered_with_the_unit_it_was_read_in() {
+    let app = spawn_app().await;
+    let s = app.given_section("R-30", WaterBodyKind::River, WaterClass::III).await;
+    let token = bureau(&app).await;
+    let at = "2026-11-20T08:00:00+08:00";
+    // w20120 (lead) is in µg/L by HJ 212 Table B.1 when no unit is given; under the key pb it is mg/L.
+    let (status, body) = app
+        .post_readings(
+            Some(&token),
+            json!([reading(&s.code, "w20120", at, json!(60)), reading(&s.code, "cd", at, json!(0.004))]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["value"], 0.06);
+    assert_eq!(body["results"][0]["read_as"], json!({"value": 60.0, "unit": "µg/L"}));
+    assert_eq!(body["results"][1]["value"], 0.004);
+    assert!(body["results"][1].get("read_as").is_none(), "read in the standard's unit");
+}

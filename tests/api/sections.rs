@@ -87,3 +87,45 @@ async fn a_mistyped_stored_water_body_kind_is_an_error_and_never_read_as_a_river
     assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(app.reading_count().await, 0, "nothing judged by a guessed kind");
 }
+
+/// The lake case through the API, worked from Table 1: NH3-N 0.4 is II, TP 0.02 on the lake column is
+/// II, TN 2.5 is 劣V on its own but a reference item: the sample is class II. With chl-a, transparency and
+/// CODMn the section's trophic state is given beside the class.
+#[tokio::test]
+async fn a_lake_sample_is_judged_without_total_nitrogen_and_shows_its_trophic_state() {
+    let app = spawn_app().await;
+    app.given_section("L-01", WaterBodyKind::Lake, WaterClass::III).await;
+    let token = app.user_token(Role::Bureau).await;
+    let at = "2026-11-20T09:30:00+08:00";
+    let item = |parameter: &str, value: f64| json!({"section": "L-01", "parameter": parameter, "sampled_at": at, "value": value});
+    let (status, body) = app
+        .post_readings(
+            Some(&token),
+            json!([
+                item("nh3n", 0.4),
+                item("tn", 2.5),
+                item("tp", 0.02),
+                item("w01016", 10.0),
+                item("sd", 1.0),
+                item("codmn", 4.0)
+            ]),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["alerts_opened"], 0, "TN alone opens no alert");
+
+    let list = app.sections().await;
+    assert_eq!(list["sections"][0]["latest_class"], "II");
+    let (status, detail) = app.get("/api/v1/sections/L-01").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{detail}");
+    let latest = &detail["latest"];
+    assert_eq!(latest["class"], "II");
+    assert_eq!(latest["tn_separately"], "劣V", "总氮单独评价");
+    // chl-a 10, TP 0.02, TN 2.5, SD 1.0, CODMn 4.0 — by hand: TLI 50.006, 30.829, 70.052, 51.18, 37.979,
+    // weighted 0.2663, 0.1879, 0.1790, 0.1834, 0.1834: TLI(Σ) = 48.00, 中营养.
+    assert_eq!(latest["trophic"]["grade"], "中营养");
+    assert!((latest["trophic"]["tli"].as_f64().expect("tli") - 48.00).abs() < 0.01, "{}", latest["trophic"]);
+    let month = &detail["periods"][0];
+    assert_eq!((month["period"].clone(), month["class"].clone()), (json!("2026-11"), json!("II")));
+    assert_eq!(month["tn_separately"], "劣V");
+}

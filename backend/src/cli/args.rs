@@ -63,6 +63,27 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Measure riverchief at a nation's size (run a release build)
+    Bench {
+        #[command(subcommand)]
+        action: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Build a nation's registry and history in a fresh database, then time the assessment, the section list
+    /// and a section's detail, each with its peak memory
+    Assessment {
+        #[arg(long, default_value_t = 3641)]
+        sections: usize,
+        /// Months of monthly samples of the 21 evaluated items
+        #[arg(long, default_value_t = 24)]
+        months: u32,
+        /// An empty database to build in [default: a temporary SQLite file]
+        #[arg(long, value_name = "URL")]
+        into: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,12 +157,19 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AnalyzeCommand {
-    /// Classify one sample by GB 3838-2002. FILE is CSV with the header `parameter,value`
-    /// (a key such as nh3n or an HJ 212 code; a value may be written <0.01 below detection); `-` reads stdin.
+    /// Classify one sample by GB 3838-2002. FILE is CSV `parameter,value` or `parameter,value,unit` (a key
+    /// such as nh3n, or an HJ 212 code whose value without a unit is in the code's default unit, e.g. w20111 in
+    /// µg/L; `<0.01` below detection); `-` reads stdin.
     Classify {
-        /// The kind of water body: lakes and reservoirs use the lake TP limits and evaluate TN
+        /// The kind of water body: lakes and reservoirs use the lake TP column (TN is reported, never counted)
         #[arg(long, default_value = "river", value_parser = ["river", "lake", "reservoir"])]
         waterbody: String,
+        /// CSV file, or `-` for standard input
+        file: PathBuf,
+    },
+    /// The trophic state of a lake or reservoir sample: TLI(Σ) from chla (µg/L), tp, tn, sd (m) and codmn,
+    /// with at least chla and two others. FILE is CSV `parameter,value[,unit]`; `-` reads stdin.
+    Trophic {
         /// CSV file, or `-` for standard input
         file: PathBuf,
     },

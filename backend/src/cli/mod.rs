@@ -9,7 +9,7 @@ use chrono::Utc;
 use tracing_subscriber::EnvFilter;
 
 pub use args::Cli;
-use args::{AnalyzeCommand, AuditCommand, Command, JobsCommand};
+use args::{AnalyzeCommand, AuditCommand, BenchCommand, Command, JobsCommand};
 
 use models::domain::Code;
 
@@ -20,6 +20,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Pure analysis needs neither configuration nor a database.
     match &cli.command {
         Command::Analyze { action: AnalyzeCommand::Classify { waterbody, file } } => return classify(waterbody, file),
+        Command::Bench { action: BenchCommand::Assessment { sections, months, into } } => {
+            init_logging("warn");
+            return crate::bench::assessment(*sections, *months, into.as_deref()).await;
+        }
+        Command::Analyze { action: AnalyzeCommand::Trophic { file } } => {
+            let result = crate::analyze::trophic_state(open_input(file)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!("{}", serde_json::to_string(&result)?);
+            return Ok(());
+        }
         Command::Analyze { action: AnalyzeCommand::Discharge { .. } } => return discharge(&cli.command),
         _ => {}
     }
@@ -60,7 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Analyze { .. } => unreachable!("handled before configuration is read"),
+        Command::Analyze { .. } | Command::Bench { .. } => unreachable!("handled before configuration is read"),
         Command::User { action } => admin::user(&settings, &action).await,
         Command::Apikey { action } => admin::apikey(&settings, &action).await,
         Command::Audit { action: AuditCommand::Verify } => admin::audit_verify(&settings).await,

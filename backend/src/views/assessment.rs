@@ -10,6 +10,8 @@ use models::domain::evaluation::{
 use models::domain::gb3838::{Parameter, WaterClass};
 use models::domain::notice_text::format_number;
 
+use super::trophic::TrophicView;
+
 /// Percentages and points are given to two decimal places.
 fn two(v: f64) -> f64 {
     round_half_even(v, 2)
@@ -76,6 +78,9 @@ pub struct UnitView {
     pub main_pollutants: Vec<GroupPollutantView>,
     pub previous: Option<ComparisonView>,
     pub last_year: Option<ComparisonView>,
+    /// For a lake or reservoir: the trophic state of its sections' index items averaged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trophic: Option<TrophicView>,
     pub sections: Vec<SectionResultView>,
 }
 
@@ -115,6 +120,12 @@ pub struct SectionResultView {
     pub meets_target: Option<bool>,
     /// As reports print them, e.g. `NH3-N(1.3)`.
     pub main_pollutants: Vec<String>,
+    /// On a lake or reservoir: the class of total nitrogen alone (总氮单独评价), never part of `class`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub tn_separately: Option<WaterClass>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trophic: Option<TrophicView>,
 }
 
 fn comparison(earlier: &GroupFigures, c: Option<&Comparison>) -> Option<ComparisonView> {
@@ -141,6 +152,8 @@ fn section_view(s: &SectionResult) -> SectionResultView {
         status: s.evaluation.status().map(|st| st.zh()),
         meets_target: s.evaluation.class.map(|c| c <= s.target),
         main_pollutants: s.evaluation.main_pollutants.iter().map(|m| m.label()).collect(),
+        tn_separately: s.evaluation.tn_separately,
+        trophic: s.evaluation.trophic.as_ref().map(TrophicView::from),
     }
 }
 
@@ -174,6 +187,7 @@ impl From<&UnitAssessment> for UnitView {
                 .collect(),
             previous: comparison(&u.previous_figures, u.previous.as_ref()),
             last_year: comparison(&u.last_year_figures, u.last_year.as_ref()),
+            trophic: f.trophic.as_ref().map(TrophicView::from),
             sections: u.sections.iter().map(section_view).collect(),
         }
     }
@@ -227,6 +241,24 @@ pub const UNIT_HEADERS: [&str; 23] = [
 pub const SECTION_HEADERS: [&str; 9] =
     ["评价单元", "断面编码", "断面名称", "水体", "水质目标", "水质类别", "水质状况", "是否达标", "主要污染指标"];
 
+/// Added when the assessment holds lakes or reservoirs: their trophic state, and TN judged alone.
+pub const LAKE_UNIT_HEADERS: [&str; 2] = ["综合营养状态指数TLI", "营养状态"];
+pub const LAKE_SECTION_HEADERS: [&str; 3] = ["总氮单独评价", "综合营养状态指数TLI", "营养状态"];
+
+fn trophic_cells(t: Option<&TrophicView>) -> [Cell; 2] {
+    match t {
+        Some(TrophicView { tli: Some(tli), grade, .. }) => [Cell::Number(*tli), Cell::Text(grade.to_string())],
+        Some(_) => [Cell::Empty, Cell::Text("数据不足".into())],
+        None => [Cell::Empty, Cell::Empty],
+    }
+}
+
+fn has_lakes(a: &AssessmentView) -> bool {
+    a.units
+        .iter()
+        .any(|u| u.trophic.is_some() || u.sections.iter().any(|s| s.trophic.is_some() || s.tn_separately.is_some()))
+}
+
 /// A cell: text or a number.
 pub enum Cell {
     Text(String),
@@ -278,13 +310,17 @@ fn unit_row(a: &AssessmentView, u: &UnitView) -> Vec<Cell> {
     ];
     row.extend(cmp(&u.previous));
     row.extend(cmp(&u.last_year));
+    if has_lakes(a) {
+        row.extend(trophic_cells(u.trophic.as_ref()));
+    }
     row
 }
 
-fn section_rows(u: &UnitView) -> impl Iterator<Item = Vec<Cell>> + '_ {
+fn section_rows<'a>(a: &'a AssessmentView, u: &'a UnitView) -> impl Iterator<Item = Vec<Cell>> + 'a {
     use Cell::*;
+    let lakes = has_lakes(a);
     u.sections.iter().map(move |s| {
-        vec![
+        let mut row = vec![
             Text(u.name.clone()),
             Text(s.code.clone()),
             Text(s.name.clone()),
@@ -298,8 +334,17 @@ fn section_rows(u: &UnitView) -> impl Iterator<Item = Vec<Cell>> + '_ {
                 None => "—".into(),
             }),
             Text(if s.main_pollutants.is_empty() { "—".into() } else { s.main_pollutants.join("、") }),
-        ]
+        ];
+        if lakes {
+            row.push(s.tn_separately.map_or(Empty, |c| Text(format!("{c}类"))));
+            row.extend(trophic_cells(s.trophic.as_ref()));
+        }
+        row
     })
+}
+
+fn headers(base: &[&'static str], lake: &[&'static str], lakes: bool) -> Vec<&'static str> {
+    base.iter().chain(if lakes { lake } else { &[] }).copied().collect()
 }
 
 /// CSV, UTF-8 with a byte-order mark so that Excel shows the Chinese headers.
@@ -307,7 +352,7 @@ pub fn to_csv(a: &AssessmentView) -> anyhow::Result<Vec<u8>> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(UNIT_HEADERS)?;
+        w.write_record(headers(&UNIT_HEADERS, &LAKE_UNIT_HEADERS, has_lakes(a)))?;
         for u in &a.units {
             w.write_record(unit_row(a, u).iter().map(Cell::text))?;
         }
@@ -341,10 +386,12 @@ pub fn to_xlsx(a: &AssessmentView) -> anyhow::Result<Vec<u8>> {
         };
     let units = book.add_worksheet();
     units.set_name("水质评价")?;
-    write(units, &UNIT_HEADERS, a.units.iter().map(|u| unit_row(a, u)).collect())?;
+    let lakes = has_lakes(a);
+    write(units, &headers(&UNIT_HEADERS, &LAKE_UNIT_HEADERS, lakes), a.units.iter().map(|u| unit_row(a, u)).collect())?;
     let sections = book.add_worksheet();
     sections.set_name("断面明细")?;
-    write(sections, &SECTION_HEADERS, a.units.iter().flat_map(section_rows).collect())?;
+    let rows = a.units.iter().flat_map(|u| section_rows(a, u)).collect();
+    write(sections, &headers(&SECTION_HEADERS, &LAKE_SECTION_HEADERS, lakes), rows)?;
     Ok(book.save_to_buffer()?)
 }
 
@@ -358,7 +405,10 @@ pub struct ItemView {
     pub parameter: Parameter,
     pub name: &'static str,
     pub unit: &'static str,
+    /// The value classified (for a period: rounded at the item's decimals).
     pub value: f64,
+    /// The same before rounding.
+    pub mean: f64,
     /// `"0.02L"` when every sample was below the detection limit.
     pub not_detected: Option<String>,
     #[schema(value_type = Option<String>)]
@@ -375,6 +425,11 @@ pub struct EvaluationView {
     pub colour: Option<&'static str>,
     pub main_pollutants: Vec<String>,
     pub items: Vec<ItemView>,
+    /// On a lake or reservoir: the class of total nitrogen alone (总氮单独评价), never part of `class`.
+    #[schema(value_type = Option<String>)]
+    pub tn_separately: Option<WaterClass>,
+    /// On a lake or reservoir: the trophic state (TLI(Σ)).
+    pub trophic: Option<TrophicView>,
 }
 
 impl From<&SectionEvaluation> for EvaluationView {
@@ -384,6 +439,7 @@ impl From<&SectionEvaluation> for EvaluationView {
             name: i.parameter.info().name_zh,
             unit: i.parameter.info().unit,
             value: i.value,
+            mean: i.mean,
             not_detected: i.not_detected.map(|dl| format!("{}L", format_number(dl))),
             class: i.class,
             multiple: i.multiple.map(two),
@@ -395,6 +451,8 @@ impl From<&SectionEvaluation> for EvaluationView {
             colour: e.status().map(|s| s.colour()),
             main_pollutants: e.main_pollutants.iter().map(|m| m.label()).collect(),
             items: e.items.iter().map(item).collect(),
+            tn_separately: e.tn_separately,
+            trophic: e.trophic.as_ref().map(TrophicView::from),
         }
     }
 }

@@ -198,9 +198,18 @@ pub struct ResultView {
     pub class: Option<WaterClass>,
     #[schema(value_type = Option<String>)]
     pub target_class: Option<WaterClass>,
-    /// `null` when the item does not count in the section's class (e.g. temperature, TN on a river).
+    /// `null` when the item does not count in the section's class (e.g. temperature, TN).
     pub meets_target: Option<bool>,
     pub alert: Option<AlertRef>,
+    /// The value as it was given, when in another unit than the standard's (`value` is in the standard's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<ReadAsView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReadAsView {
+    pub value: f64,
+    pub unit: &'static str,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -230,6 +239,7 @@ impl IngestResponse {
                     action: if a.opened { "opened" } else { "updated" },
                     notice_queued: a.notice_queued,
                 }),
+                read_as: r.read_as.map(|ra| ReadAsView { value: ra.value, unit: ra.unit.symbol() }),
             })
             .collect();
         let count = |f: &dyn Fn(&ResultView) -> bool| results.iter().filter(|r| f(r)).count();

@@ -1,6 +1,6 @@
-//! What evaluation reads instead of every reading: monthly totals per section, item and month, kept
-//! current as readings are stored, and each section's latest sample. `models::rollups` maintains both (and
-//! fills them from the readings of an older database on first start).
+//! What evaluation reads instead of every reading: the series stored (each section's items), monthly totals
+//! per section, item and month, kept current as readings are stored, and each section's latest sample.
+//! `models::rollups` maintains them (and fills them from the readings of an older database on first start).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -12,41 +12,65 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(ReadingMonths::Table)
-                    .col(integer(ReadingMonths::SectionId))
-                    .col(string_len(ReadingMonths::Parameter, 24))
-                    // yyyymm in China Standard Time.
-                    .col(integer(ReadingMonths::Month))
-                    // Normal (flag N) samples; of them below detection.
-                    .col(integer(ReadingMonths::N))
-                    .col(integer(ReadingMonths::NNd))
-                    // Σ values with non-detects at half their limit; Σ 10^-pH for pH.
-                    .col(double(ReadingMonths::SumValue))
-                    .col(double(ReadingMonths::SumH))
-                    .col(double_null(ReadingMonths::MaxDl))
-                    .primary_key(
-                        Index::create()
-                            .col(ReadingMonths::SectionId)
-                            .col(ReadingMonths::Parameter)
-                            .col(ReadingMonths::Month),
-                    )
-                    .foreign_key(&mut fk(ReadingMonths::Table, ReadingMonths::SectionId, Sections::Table))
-                    .to_owned(),
+        // On SQLite both tables are clustered by their key (WITHOUT ROWID): a period's months of one series
+        // are one range of the table, read in key order, so grouping needs no sort. sea-query cannot say
+        // WITHOUT ROWID; PostgreSQL gets the same tables from the builder.
+        if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Sqlite {
+            let db = manager.get_connection();
+            db.execute_unprepared(
+                "CREATE TABLE reading_series (\
+                   section_id integer NOT NULL REFERENCES sections (id) ON DELETE RESTRICT, \
+                   parameter varchar(24) NOT NULL, \
+                   PRIMARY KEY (section_id, parameter)) WITHOUT ROWID",
             )
             .await?;
-        // An assessment reads every section's months of a period.
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_reading_months_month")
-                    .table(ReadingMonths::Table)
-                    .col(ReadingMonths::Month)
-                    .to_owned(),
+            db.execute_unprepared(
+                "CREATE TABLE reading_months (\
+                   section_id integer NOT NULL REFERENCES sections (id) ON DELETE RESTRICT, \
+                   parameter varchar(24) NOT NULL, month integer NOT NULL, \
+                   n integer NOT NULL, n_nd integer NOT NULL, sum_value real NOT NULL, sum_h real NOT NULL, \
+                   max_dl real, \
+                   PRIMARY KEY (section_id, parameter, month)) WITHOUT ROWID",
             )
             .await?;
+        } else {
+            manager
+                .create_table(
+                    Table::create()
+                        .table(ReadingSeries::Table)
+                        .col(integer(ReadingSeries::SectionId))
+                        .col(string_len(ReadingSeries::Parameter, 24))
+                        .primary_key(Index::create().col(ReadingSeries::SectionId).col(ReadingSeries::Parameter))
+                        .foreign_key(&mut fk(ReadingSeries::Table, ReadingSeries::SectionId, Sections::Table))
+                        .to_owned(),
+                )
+                .await?;
+            manager
+                .create_table(
+                    Table::create()
+                        .table(ReadingMonths::Table)
+                        .col(integer(ReadingMonths::SectionId))
+                        .col(string_len(ReadingMonths::Parameter, 24))
+                        // yyyymm in China Standard Time.
+                        .col(integer(ReadingMonths::Month))
+                        // Normal (flag N) samples; of them below detection.
+                        .col(integer(ReadingMonths::N))
+                        .col(integer(ReadingMonths::NNd))
+                        // Σ values with non-detects at half their limit; Σ 10^-pH for pH.
+                        .col(double(ReadingMonths::SumValue))
+                        .col(double(ReadingMonths::SumH))
+                        .col(double_null(ReadingMonths::MaxDl))
+                        .primary_key(
+                            Index::create()
+                                .col(ReadingMonths::SectionId)
+                                .col(ReadingMonths::Parameter)
+                                .col(ReadingMonths::Month),
+                        )
+                        .foreign_key(&mut fk(ReadingMonths::Table, ReadingMonths::SectionId, Sections::Table))
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -65,8 +89,16 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(SectionLatest::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(ReadingMonths::Table).to_owned()).await
+        manager.drop_table(Table::drop().table(ReadingMonths::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(ReadingSeries::Table).to_owned()).await
     }
+}
+
+#[derive(DeriveIden)]
+enum ReadingSeries {
+    Table,
+    SectionId,
+    Parameter,
 }
 
 #[derive(DeriveIden)]

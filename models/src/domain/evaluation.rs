@@ -290,6 +290,9 @@ pub struct SectionEvaluation {
     pub main_pollutants: Vec<MainPollutant>,
     /// On a lake or reservoir with any of the index's items: the trophic state, or why there is none.
     pub trophic: Option<Result<TrophicState, TrophicError>>,
+    /// On a lake or reservoir where TN was measured: its own class, reported beside the section's and never
+    /// in it ("总氮单独评价时为 … 类").
+    pub tn_separately: Option<WaterClass>,
 }
 
 impl SectionEvaluation {
@@ -320,7 +323,11 @@ pub fn evaluate(values: &[ItemValue], kind: WaterBodyKind) -> SectionEvaluation 
     let class = items.iter().filter(|i| i.evaluated).filter_map(|i| i.class).max();
     let main_pollutants = main_pollutants(&items);
     let trophic = lake_trophic_state(kind, values.iter().map(|v| (v.parameter, v.value)));
-    SectionEvaluation { class, items, main_pollutants, trophic }
+    let tn_separately = kind
+        .uses_lake_limits()
+        .then(|| items.iter().find(|i| i.parameter == Parameter::Tn).and_then(|i| i.class))
+        .flatten();
+    SectionEvaluation { class, items, main_pollutants, trophic, tn_separately }
 }
 
 /// The trophic state of values taken on a lake or reservoir that include any of the index's items.
@@ -797,6 +804,7 @@ mod tests {
         assert_eq!(on_a_lake.class, Some(II), "TN does not count on lakes either");
         let tn = on_a_lake.item(Parameter::Tn).expect("reported beside the class");
         assert_eq!((tn.evaluated, tn.class), (false, Some(WorseThanV)), "with its own class, 总氮单独评价");
+        assert_eq!((on_a_lake.tn_separately, e.tn_separately), (Some(WorseThanV), None), "reported on lakes only");
     }
 
     /// The case, worked from Table 1 by hand: a lake sample with NH3-N 0.4 (II: 0.15 < 0.4 ≤ 0.5),

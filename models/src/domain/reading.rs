@@ -137,15 +137,7 @@ impl ReadingInput {
             Some(p) => {
                 let parsed = Parameter::parse(p);
                 if parsed.is_none() {
-                    problems.push(Problem::new(
-                        "parameter",
-                        "unknown_parameter",
-                        format!("未知监测项目“{}”，请使用项目代码（如 nh3n）或 HJ 212 编码（如 w21003）", quote(p)),
-                        format!(
-                            "unknown parameter '{}': use a key such as nh3n or an HJ 212 code such as w21003",
-                            quote(p)
-                        ),
-                    ));
+                    problems.push(unknown_parameter(p));
                 }
                 parsed
             }
@@ -405,27 +397,50 @@ fn format_value(v: f64) -> String {
     if v.abs() < 1e7 { super::notice_text::format_number(v) } else { format!("{v:e}") }
 }
 
-/// A value written as text — `1.62`, or `<0.01` below a detection limit of 0.01 — checked for `parameter`.
-/// Returns the number and whether it is a detection limit.
-pub fn value_from_text(parameter: Parameter, text: &str) -> Result<(f64, bool), Problem> {
-    let Some((value, below)) = parse_value_text(text) else {
-        return Err(Problem::new(
-            "value",
-            "not_a_number",
-            format!("数值“{}”不是数字（低于检出限请写作 <0.01）", quote(text)),
-            format!("value '{}' is not a number (write a value below the detection limit as <0.01)", quote(text)),
-        ));
+/// One item of a sample as a tool takes it (`analyze classify`, `analyze trophic`), checked and converted
+/// exactly as a submitted reading's value is: the parameter by key or HJ 212 code, `<0.01` below detection,
+/// the unit as stated or the code's default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredValue {
+    pub parameter: Parameter,
+    /// In the standard's unit; for a value below detection, the detection limit.
+    pub value: f64,
+    pub below_detection: bool,
+    pub detection_limit: Option<f64>,
+    pub read_as: Option<ReadAs>,
+}
+
+/// Checks one item of a sample: its parameter (`nh3n`, `w21003`), value text and optional unit.
+pub fn measure(parameter: &str, value: &str, unit: Option<&str>) -> Result<MeasuredValue, Vec<Problem>> {
+    let input = ReadingInput {
+        parameter: Some(parameter.to_string()),
+        value: Some(ValueInput::Text(value.to_string())),
+        unit: unit.map(str::to_string),
+        ..Default::default()
     };
-    match range_problem(parameter, value) {
-        Some(problem) => Err(problem),
-        None if below && value <= 0.0 => Err(Problem::new(
-            "value",
-            "invalid_detection_limit",
-            format!("检出限必须为正数：{value}"),
-            format!("detection limit must be positive: {value}"),
-        )),
-        None => Ok((value, below)),
+    let Some(p) = Parameter::parse(parameter) else {
+        return Err(vec![unknown_parameter(parameter)]);
+    };
+    let mut problems = Vec::new();
+    match input.checked_value(Some(p), &mut problems) {
+        Some(c) if problems.is_empty() => Ok(MeasuredValue {
+            parameter: p,
+            value: c.value,
+            below_detection: c.below,
+            detection_limit: c.limit,
+            read_as: c.read_as,
+        }),
+        _ => Err(problems),
     }
+}
+
+fn unknown_parameter(p: &str) -> Problem {
+    Problem::new(
+        "parameter",
+        "unknown_parameter",
+        format!("未知监测项目“{}”，请使用项目代码（如 nh3n）或 HJ 212 编码（如 w21003）", quote(p)),
+        format!("unknown parameter '{}': use a key such as nh3n or an HJ 212 code such as w21003", quote(p)),
+    )
 }
 
 fn bad_unit(given: &str, expected: &str) -> Problem {

@@ -13,6 +13,7 @@ pub mod job_runs;
 pub mod notices;
 pub mod outfalls;
 pub mod reading_months;
+pub mod reading_series;
 pub mod readings;
 pub mod regions;
 pub mod river_chiefs;

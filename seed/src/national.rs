@@ -1,0 +1,120 @@
+//! A made-up nation's registry and history, for measuring riverchief at the size of the national network
+//! (3,641 monitoring sections): provinces, districts and towns, rivers and lakes, and monthly samples of the
+//! 21 evaluated items. Deterministic for a given size and seed; nothing in it is real, and every name says
+//! so.
+
+use chrono::{Datelike, Months, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+use models::demo::{Dataset, HistoryRow, RegionRow, SectionRow, WaterBodyRow};
+use models::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
+use models::domain::{ControlLevel, RegionLevel};
+
+/// Sections per town, towns per district, districts per province: a national network's shape.
+const SECTIONS_PER_TOWN: usize = 10;
+const TOWNS_PER_DISTRICT: usize = 10;
+const DISTRICTS_PER_PROVINCE: usize = 4;
+/// Sections per water body; every tenth water body is a lake.
+const SECTIONS_PER_WATER: usize = 4;
+
+/// `sections` sections with `months` months of monthly samples of the 21 evaluated items, ending before the
+/// month of `today`.
+pub fn dataset(sections: usize, months: u32, today: NaiveDate, seed: u64) -> Dataset {
+    let mut d = Dataset { name: format!("national-bench-{sections}x{months}"), ..Default::default() };
+    let towns = sections.div_ceil(SECTIONS_PER_TOWN);
+    let districts = towns.div_ceil(TOWNS_PER_DISTRICT);
+    let provinces = districts.div_ceil(DISTRICTS_PER_PROVINCE);
+    for p in 0..provinces {
+        d.regions.push(region(format!("{:02}0000", 11 + p), format!("测试省{p}（演示）"), RegionLevel::Province, None));
+    }
+    for k in 0..districts {
+        let parent = format!("{:02}0000", 11 + k / DISTRICTS_PER_PROVINCE);
+        d.regions.push(region(district(k), format!("测试区{k}（演示）"), RegionLevel::District, Some(parent)));
+    }
+    for t in 0..towns {
+        let parent = district(t / TOWNS_PER_DISTRICT);
+        d.regions.push(region(town(t), format!("测试镇{t}（演示）"), RegionLevel::Town, Some(parent)));
+    }
+    let waters = sections.div_ceil(SECTIONS_PER_WATER);
+    for w in 0..waters {
+        let kind = if w % 10 == 9 { WaterBodyKind::Lake } else { WaterBodyKind::River };
+        d.water_bodies.push(WaterBodyRow {
+            code: format!("W{w:05}"),
+            name: format!("测试{}{w}（演示）", if kind == WaterBodyKind::Lake { "湖" } else { "河" }),
+            kind,
+            description: None,
+        });
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let levels = [ControlLevel::National, ControlLevel::Provincial, ControlLevel::Municipal, ControlLevel::District];
+    let end = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let items: Vec<Parameter> = Parameter::all().filter(|p| p.is_evaluated(WaterBodyKind::River)).collect();
+    for s in 0..sections {
+        let code = format!("S{s:05}");
+        let water = s / SECTIONS_PER_WATER;
+        let kind = d.water_bodies[water].kind;
+        d.sections.push(SectionRow {
+            code: code.clone(),
+            name: format!("测试断面{s}（演示）"),
+            water_body: d.water_bodies[water].code.clone(),
+            region: town(s / SECTIONS_PER_TOWN),
+            longitude: Some(100.0 + rng.random_range(0.0..20.0)),
+            latitude: Some(22.0 + rng.random_range(0.0..20.0)),
+            control_level: levels[s % levels.len()],
+            target: if s % 3 == 0 { WaterClass::II } else { WaterClass::III },
+            station_mn: None,
+        });
+        // How polluted the section runs, as a share of the class III limit: most well under it, some over.
+        let load: f64 = Normal::new(-0.4, 0.5).map(|n| n.sample(&mut rng)).unwrap_or(0.0_f64).exp();
+        for k in (1..=months).rev() {
+            let month = end.checked_sub_months(Months::new(k)).unwrap_or(end);
+            let Some(day) = month.with_day(10).and_then(|d| Some(d.and_time(NaiveTime::from_hms_opt(9, 30, 0)?)))
+            else {
+                continue;
+            };
+            let Some(at) = Shanghai.from_local_datetime(&day).single().map(|t| t.with_timezone(&Utc)) else { continue };
+            for &p in &items {
+                let noise: f64 = Normal::new(0.0, 0.2).map(|n| n.sample(&mut rng)).unwrap_or(0.0_f64).exp();
+                let value = match p {
+                    Parameter::Ph => (7.4 + 0.4 * (load - 0.7) + (noise - 1.0)).clamp(6.0, 9.5),
+                    Parameter::Do => (9.0 / (0.6 + load) * noise).clamp(0.5, 14.0),
+                    _ => p.limit_for(WaterClass::III, kind).unwrap_or(1.0) * load * noise,
+                };
+                d.readings.push(HistoryRow { section: code.clone(), parameter: p, sampled_at: at, value });
+            }
+        }
+    }
+    d
+}
+
+fn region(code: String, name: String, level: RegionLevel, parent: Option<String>) -> RegionRow {
+    RegionRow { code, name, level, parent }
+}
+
+fn district(k: usize) -> String {
+    format!("{:02}{:04}", 11 + k / DISTRICTS_PER_PROVINCE, 100 + k % DISTRICTS_PER_PROVINCE)
+}
+
+/// A town's 12-digit statistical division code: its district's six digits, three of its own, three zeros.
+fn town(t: usize) -> String {
+    format!("{}{:03}000", district(t / TOWNS_PER_DISTRICT), 1 + t % TOWNS_PER_DISTRICT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_nation_has_the_shape_asked_for() {
+        let d = dataset(45, 3, NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"), 7);
+        assert_eq!(d.sections.len(), 45);
+        assert_eq!(d.readings.len(), 45 * 3 * 21, "21 evaluated items a month");
+        assert_eq!(d.regions.iter().filter(|r| r.level == RegionLevel::Town).count(), 5);
+        assert!(d.water_bodies.iter().any(|w| w.kind == WaterBodyKind::Lake));
+        let codes: std::collections::HashSet<&str> = d.regions.iter().map(|r| r.code.as_str()).collect();
+        assert!(d.regions.iter().filter_map(|r| r.parent.as_deref()).all(|p| codes.contains(p)), "parents exist");
+    }
+}
