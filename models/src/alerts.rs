@@ -128,7 +128,7 @@ async fn open(
     .await?;
     record_event(db, alert.id, AlertEventKind::Opened, Some(reading_id), detail, now).await?;
 
-    let chain = chiefs::chain_for_section(db, &ctx.section).await?;
+    let chain = chiefs::chain_for_section(db, &ctx.section, chiefs::china_day(now)).await?;
     let members: Vec<ChainMember> =
         chain.iter().map(|c| ChainMember { chief_id: c.id, level: c.level, email: c.email.clone() }).collect();
     let Some(chief) = recipient(&members).and_then(|m| chain.iter().find(|c| c.id == m.chief_id)) else {

@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use crate::chiefs::china_day;
 use crate::domain::evaluation::{
     self, Comparison, GroupFigures, GroupMember, ItemValue, Rounding, Sample, SectionEvaluation, compare, group_figures,
 };
@@ -13,7 +15,7 @@ use crate::domain::gb3838::{WaterBodyKind, WaterClass};
 use crate::domain::period::Period;
 use crate::domain::reading::QualityFlag;
 use crate::domain::{Code, RegionLevel};
-use crate::entities::{readings, regions, sections, water_bodies};
+use crate::entities::{readings, regions, section_targets, sections, water_bodies};
 use crate::rollups;
 
 /// How sections are grouped into assessed units.
@@ -49,6 +51,10 @@ pub struct SectionFacts {
     pub water_body: water_bodies::Model,
     /// The street or town the section belongs to, when known.
     pub town: Option<regions::Model>,
+    /// Targets set for particular years (an assessment uses its year's, else the standing target).
+    pub yearly_targets: BTreeMap<i32, WaterClass>,
+    /// The target of the period being judged: set by [`evaluate_sections`].
+    pub period_target: Option<WaterClass>,
 }
 
 impl SectionFacts {
@@ -56,8 +62,20 @@ impl SectionFacts {
         self.water_body.kind
     }
 
+    /// The target in the period judged, or the standing target.
     pub fn target(&self) -> WaterClass {
-        self.section.target_class
+        self.period_target.unwrap_or(self.section.target_class)
+    }
+
+    /// The section's target in `year`.
+    pub fn target_in(&self, year: i32) -> WaterClass {
+        self.yearly_targets.get(&year).copied().unwrap_or(self.section.target_class)
+    }
+
+    /// Whether the section was in service at some time in `[first, last]` (days, China Standard Time): a
+    /// retired section stays in the periods it served.
+    pub fn active_during(&self, first: NaiveDate, last: NaiveDate) -> bool {
+        self.section.active_from.is_none_or(|from| from <= last) && self.section.active_to.is_none_or(|to| to >= first)
     }
 }
 
@@ -104,13 +122,27 @@ pub async fn district_name(db: &impl ConnectionTrait) -> Result<Option<String>, 
     })
 }
 
-/// Every active section with its water body and its street/town.
+/// Yearly targets of every section (`None`) or of one.
+async fn yearly_targets(
+    db: &impl ConnectionTrait,
+    section: Option<i32>,
+) -> Result<HashMap<i32, BTreeMap<i32, WaterClass>>, DbErr> {
+    let mut query = section_targets::Entity::find();
+    if let Some(id) = section {
+        query = query.filter(section_targets::Column::SectionId.eq(id));
+    }
+    let mut targets: HashMap<i32, BTreeMap<i32, WaterClass>> = HashMap::new();
+    for t in query.all(db).await? {
+        targets.entry(t.section_id).or_default().insert(t.year, t.target_class);
+    }
+    Ok(targets)
+}
+
+/// Every section, retired ones included (each period takes those that served in it), with its water body,
+/// its street/town and its yearly targets.
 pub async fn section_facts(db: &impl ConnectionTrait) -> Result<Vec<SectionFacts>, DbErr> {
-    let rows = sections::Entity::find()
-        .filter(sections::Column::Active.eq(true))
-        .order_by_asc(sections::Column::Code)
-        .all(db)
-        .await?;
+    let rows = sections::Entity::find().order_by_asc(sections::Column::Code).all(db).await?;
+    let mut targets = yearly_targets(db, None).await?;
     let rows = crate::sections::with_water_bodies(db, rows).await?;
     let regions: HashMap<i32, regions::Model> =
         regions::Entity::find().all(db).await?.into_iter().map(|r| (r.id, r)).collect();
@@ -118,7 +150,8 @@ pub async fn section_facts(db: &impl ConnectionTrait) -> Result<Vec<SectionFacts
         .into_iter()
         .map(|(section, water_body)| {
             let town = town_of(section.region_id, &regions);
-            SectionFacts { section, water_body, town }
+            let yearly_targets = targets.remove(&section.id).unwrap_or_default();
+            SectionFacts { section, water_body, town, yearly_targets, period_target: None }
         })
         .collect())
 }
@@ -146,6 +179,14 @@ pub async fn evaluate_sections(
     rounding: Rounding,
 ) -> Result<Vec<(SectionFacts, SectionEvaluation)>, DbErr> {
     let (from, to) = period.month_range();
+    let (start, end) = period.bounds();
+    let (first_day, last_day) = (china_day(start), china_day(end - chrono::TimeDelta::seconds(1)));
+    let facts: Vec<SectionFacts> = facts
+        .iter()
+        .filter(|f| f.active_during(first_day, last_day))
+        .map(|f| SectionFacts { period_target: Some(f.target_in(from.year)), ..f.clone() })
+        .collect();
+    let facts = facts.as_slice();
     // A few sections by id; many (a district, a nation) by month alone, which reads no more.
     let ids: Vec<i32> = facts.iter().map(|f| f.section.id).collect();
     let filter = (ids.len() <= 200).then_some(ids.as_slice());
@@ -278,7 +319,14 @@ pub async fn section_facts_of(db: &impl ConnectionTrait, code: &str) -> Result<O
         chain.insert(id, region);
     }
     let town = town_of(ctx.section.region_id, &chain);
-    Ok(Some(SectionFacts { section: ctx.section, water_body: ctx.water_body, town }))
+    let yearly_targets = yearly_targets(db, Some(ctx.section.id)).await?.remove(&ctx.section.id).unwrap_or_default();
+    Ok(Some(SectionFacts {
+        section: ctx.section,
+        water_body: ctx.water_body,
+        town,
+        yearly_targets,
+        period_target: None,
+    }))
 }
 
 /// The detail of the section with `code`, or `None` when there is no such section.

@@ -1,29 +1,53 @@
-//! River chiefs and the chain answerable for a section.
+//! River chiefs and the chain answerable for a section: the chiefs whose appointment covers the section's
+//! reach, or its whole water body, on a given day, lowest level first.
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use std::collections::BTreeSet;
 
-use crate::entities::{chief_assignments, river_chiefs, sections};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Asia::Shanghai;
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
-/// The active chiefs answerable for `section`, lowest level first (village, town, district, …): those
-/// assigned to the section itself and those assigned to its whole water body.
+use crate::entities::{appointments, river_chiefs, sections};
+
+/// The day `now` falls on in China Standard Time: terms begin and end on Chinese dates.
+pub fn china_day(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&Shanghai).date_naive()
+}
+
+/// Appointments current on `day`: begun on or before it and not ended before it.
+fn current_on(day: NaiveDate) -> Condition {
+    Condition::all()
+        .add(appointments::Column::StartsOn.lte(day))
+        .add(Condition::any().add(appointments::Column::EndsOn.is_null()).add(appointments::Column::EndsOn.gte(day)))
+}
+
+/// Who is answerable for `section` on `day`: the active chiefs appointed to its reach or to its whole water
+/// body, lowest level first (village, town, district, …). One query.
 pub async fn chain_for_section(
     db: &impl ConnectionTrait,
     section: &sections::Model,
+    day: NaiveDate,
 ) -> Result<Vec<river_chiefs::Model>, DbErr> {
-    let assignments = chief_assignments::Entity::find()
+    let mut covers = Condition::any().add(
+        Condition::all()
+            .add(appointments::Column::WaterBodyId.eq(section.water_body_id))
+            .add(appointments::Column::ReachId.is_null()),
+    );
+    if let Some(reach) = section.reach_id {
+        covers = covers.add(appointments::Column::ReachId.eq(reach));
+    }
+    let mut chiefs = river_chiefs::Entity::find()
+        .filter(river_chiefs::Column::Active.eq(true))
         .filter(
-            Condition::any().add(chief_assignments::Column::SectionId.eq(section.id)).add(
-                Condition::all()
-                    .add(chief_assignments::Column::WaterBodyId.eq(section.water_body_id))
-                    .add(chief_assignments::Column::SectionId.is_null()),
+            river_chiefs::Column::Id.in_subquery(
+                Query::select()
+                    .column(appointments::Column::ChiefId)
+                    .from(appointments::Entity)
+                    .cond_where(Condition::all().add(covers).add(current_on(day)))
+                    .to_owned(),
             ),
         )
-        .all(db)
-        .await?;
-    let ids: Vec<i32> = assignments.iter().map(|a| a.chief_id).collect();
-    let mut chiefs = river_chiefs::Entity::find()
-        .filter(river_chiefs::Column::Id.is_in(ids))
-        .filter(river_chiefs::Column::Active.eq(true))
         .all(db)
         .await?;
     // Lowest level first; ties by id so the order is stable.
@@ -31,34 +55,39 @@ pub async fn chain_for_section(
     Ok(chiefs)
 }
 
-/// What a river chief answers for: whole water bodies, and the sections in their chain.
+/// What a river chief answers for on a day: whole water bodies, and the sections in their chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reach {
-    /// Water bodies the chief is assigned to, wholly or through one of their sections.
+    /// Water bodies the chief is appointed to, wholly or through one of their reaches.
     pub water_body_ids: Vec<i32>,
     /// Every section whose chain includes the chief.
     pub section_ids: Vec<i32>,
 }
 
-pub async fn reach(db: &impl ConnectionTrait, chief_id: i32) -> Result<Reach, DbErr> {
-    let assignments =
-        chief_assignments::Entity::find().filter(chief_assignments::Column::ChiefId.eq(chief_id)).all(db).await?;
-    let whole: Vec<i32> = assignments.iter().filter(|a| a.section_id.is_none()).map(|a| a.water_body_id).collect();
-    let mut section_ids: Vec<i32> = assignments.iter().filter_map(|a| a.section_id).collect();
-    if !whole.is_empty() {
-        let in_whole: Vec<i32> = sections::Entity::find()
-            .filter(sections::Column::WaterBodyId.is_in(whole.iter().copied()))
+pub async fn reach(db: &impl ConnectionTrait, chief_id: i32, day: NaiveDate) -> Result<Reach, DbErr> {
+    let terms = appointments::Entity::find()
+        .filter(appointments::Column::ChiefId.eq(chief_id))
+        .filter(current_on(day))
+        .all(db)
+        .await?;
+    let whole: BTreeSet<i32> = terms.iter().filter(|a| a.reach_id.is_none()).map(|a| a.water_body_id).collect();
+    let reaches: BTreeSet<i32> = terms.iter().filter_map(|a| a.reach_id).collect();
+    let mut section_ids = Vec::new();
+    if !whole.is_empty() || !reaches.is_empty() {
+        section_ids = sections::Entity::find()
+            .select_only()
+            .column(sections::Column::Id)
+            .filter(
+                Condition::any()
+                    .add(sections::Column::WaterBodyId.is_in(whole.iter().copied()))
+                    .add(sections::Column::ReachId.is_in(reaches.iter().copied())),
+            )
+            .into_tuple::<i32>()
             .all(db)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
-        section_ids.extend(in_whole);
+            .await?;
     }
     section_ids.sort_unstable();
     section_ids.dedup();
-    let mut water_body_ids: Vec<i32> = assignments.iter().map(|a| a.water_body_id).collect();
-    water_body_ids.sort_unstable();
-    water_body_ids.dedup();
+    let water_body_ids = terms.iter().map(|a| a.water_body_id).collect::<BTreeSet<_>>().into_iter().collect();
     Ok(Reach { water_body_ids, section_ids })
 }

@@ -12,57 +12,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use crate::app_meta::{self, DEMO_DATASET};
 use crate::audit::{self, Actor, NewEntry};
 use crate::db::begin_write;
-use crate::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
+use crate::domain::gb3838::{Parameter, WaterBodyKind};
 use crate::domain::reading::ReadingSource;
-use crate::domain::{ChiefLevel, ControlLevel, RegionLevel};
 use crate::readings::{BulkReading, bulk_insert};
-use crate::registry::{self, NewChief, NewEnterprise, NewOutfall, NewSection};
+use crate::registry::{self, Kind, NewEnterprise, NewOutfall, Registry, RegistryError};
 use crate::rollups::{self, Counted};
 use crate::users::{self, NewUser, UserError};
-
-#[derive(Debug, Clone)]
-pub struct RegionRow {
-    pub code: String,
-    pub name: String,
-    pub level: RegionLevel,
-    /// The parent region's code.
-    pub parent: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct WaterBodyRow {
-    pub code: String,
-    pub name: String,
-    pub kind: WaterBodyKind,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SectionRow {
-    pub code: String,
-    pub name: String,
-    pub water_body: String,
-    pub region: String,
-    pub longitude: Option<f64>,
-    pub latitude: Option<f64>,
-    pub control_level: ControlLevel,
-    pub target: WaterClass,
-    pub station_mn: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ChiefRow {
-    /// How users of the dataset name this chief (it has no code of its own).
-    pub key: String,
-    pub name: String,
-    pub level: ChiefLevel,
-    pub position: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub region: Option<String>,
-    /// What the chief answers for: a water body's code, and a section's code for one reach of it.
-    pub reaches: Vec<(String, Option<String>)>,
-}
 
 #[derive(Debug, Clone)]
 pub struct OutfallRow {
@@ -96,7 +51,7 @@ pub struct UserRow {
     pub role: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
-    /// The [`ChiefRow::key`] of the chief a chief account acts as.
+    /// The code of the chief a chief account acts as.
     pub chief: Option<String>,
     /// The credit code of the enterprise an enterprise account acts for.
     pub enterprise: Option<String>,
@@ -116,10 +71,9 @@ pub struct HistoryRow {
 pub struct Dataset {
     /// Recorded in `app_meta` once loaded: a second load of any dataset changes nothing.
     pub name: String,
-    pub regions: Vec<RegionRow>,
-    pub water_bodies: Vec<WaterBodyRow>,
-    pub sections: Vec<SectionRow>,
-    pub chiefs: Vec<ChiefRow>,
+    /// Regions, water bodies, reaches, sections, chiefs and appointments, stored through
+    /// [`registry::apply_in`] as an import would store them.
+    pub registry: Registry,
     pub enterprises: Vec<EnterpriseRow>,
     pub users: Vec<UserRow>,
     pub readings: Vec<HistoryRow>,
@@ -148,6 +102,8 @@ pub enum DemoError {
     UnknownReference(String),
     #[error("a demo account is invalid: {0}")]
     User(#[from] UserError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -184,73 +140,26 @@ pub async fn load(db: &DatabaseConnection, dataset: &Dataset, now: DateTime<Utc>
 }
 
 async fn store(db: &impl ConnectionTrait, d: &Dataset, now: DateTime<Utc>) -> Result<Counts, DemoError> {
-    let mut counts = Counts::default();
-    let mut regions: HashMap<String, i32> = HashMap::new();
-    for r in &d.regions {
-        let parent = r.parent.as_deref().map(|p| id_of(&regions, "region", p)).transpose()?;
-        let model = registry::create_region(db, &r.code, &r.name, r.level, parent).await?;
-        regions.insert(r.code.clone(), model.id);
-        counts.regions += 1;
-    }
-    let mut water_bodies: HashMap<String, (i32, WaterBodyKind)> = HashMap::new();
-    for w in &d.water_bodies {
-        let model = registry::create_water_body(db, &w.code, &w.name, w.kind, w.description.as_deref()).await?;
-        water_bodies.insert(w.code.clone(), (model.id, w.kind));
-        counts.water_bodies += 1;
-    }
+    let plan = registry::apply_in(db, &d.registry, Actor::system("seed"), now).await?;
+    let created = |kind: Kind| plan.counts.get(&kind).map_or(0, |c| c.created);
+    let mut counts = Counts {
+        regions: created(Kind::Regions),
+        water_bodies: created(Kind::WaterBodies),
+        sections: created(Kind::Sections),
+        chiefs: created(Kind::Chiefs),
+        ..Counts::default()
+    };
+    let snapshot = registry::Snapshot::load(db).await?;
+    let regions = snapshot.region_ids();
+    let water_bodies = snapshot.water_bodies_by_code();
     let water_body = |code: &str| {
         water_bodies
             .get(code)
             .copied()
             .ok_or_else(|| DemoError::UnknownReference(format!("unknown water body '{code}'")))
     };
-    let mut sections: HashMap<String, i32> = HashMap::new();
-    let mut section_kind: HashMap<String, (i32, WaterBodyKind)> = HashMap::new();
-    for s in &d.sections {
-        let (water_body_id, kind) = water_body(&s.water_body)?;
-        let model = registry::create_section(
-            db,
-            NewSection {
-                code: &s.code,
-                name: &s.name,
-                water_body_id,
-                region_id: id_of(&regions, "region", &s.region)?,
-                longitude: s.longitude,
-                latitude: s.latitude,
-                control_level: s.control_level,
-                target_class: s.target,
-                station_mn: s.station_mn.as_deref(),
-            },
-            now,
-        )
-        .await?;
-        sections.insert(s.code.clone(), model.id);
-        section_kind.insert(s.code.clone(), (model.id, kind));
-        counts.sections += 1;
-    }
-    let mut chiefs: HashMap<String, i32> = HashMap::new();
-    for c in &d.chiefs {
-        let region_id = c.region.as_deref().map(|r| id_of(&regions, "region", r)).transpose()?;
-        let chief = registry::create_chief(
-            db,
-            NewChief {
-                name: &c.name,
-                level: c.level,
-                position: c.position.as_deref(),
-                phone: c.phone.as_deref(),
-                email: c.email.as_deref(),
-                region_id,
-            },
-            now,
-        )
-        .await?;
-        for (water, section) in &c.reaches {
-            let section_id = section.as_deref().map(|s| id_of(&sections, "section", s)).transpose()?;
-            registry::assign_chief(db, chief.id, water_body(water)?.0, section_id, now).await?;
-        }
-        chiefs.insert(c.key.clone(), chief.id);
-        counts.chiefs += 1;
-    }
+    let section_kind = snapshot.sections_with_kind();
+    let chiefs = snapshot.chief_ids();
     for e in &d.enterprises {
         let region_id = e.region.as_deref().map(|r| id_of(&regions, "region", r)).transpose()?;
         let enterprise = registry::create_enterprise(

@@ -331,11 +331,12 @@ mod tests {
     use sea_orm::DatabaseConnection;
 
     use super::*;
-    use crate::demo::{Dataset, HistoryRow, RegionRow, SectionRow, WaterBodyRow};
+    use crate::demo::{Dataset, HistoryRow};
     use crate::domain::audit::Actor;
     use crate::domain::reading::{ReadingInput, ReadingSource, ValueInput};
     use crate::domain::{ControlLevel, RegionLevel};
     use crate::readings::{Submission, submit};
+    use crate::registry::{Origin, RegionRow, Registry, SectionRow, WaterBodyRow};
     use crate::test_db::on_the_backend_under_test;
 
     fn dataset() -> Dataset {
@@ -344,8 +345,19 @@ mod tests {
             name: "demo district".into(),
             level: RegionLevel::District,
             parent: None,
+            retired: false,
+            origin: Origin::default(),
         };
-        let body = |code: &str, kind| WaterBodyRow { code: code.into(), name: code.into(), kind, description: None };
+        let body = |code: &str, kind| WaterBodyRow {
+            code: code.into(),
+            name: code.into(),
+            kind,
+            parent: None,
+            regions: Vec::new(),
+            description: None,
+            retired: false,
+            origin: Origin::default(),
+        };
         let section = |code: &str, body: &str| SectionRow {
             code: code.into(),
             name: code.into(),
@@ -356,6 +368,10 @@ mod tests {
             control_level: ControlLevel::District,
             target: WaterClass::III,
             station_mn: None,
+            reach: None,
+            active_from: None,
+            active_to: None,
+            origin: Origin::default(),
         };
         let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2026, m, d, 2, 0, 0).unwrap();
         let history = |section: &str, parameter, sampled_at, value| HistoryRow {
@@ -366,9 +382,12 @@ mod tests {
         };
         Dataset {
             name: "rollups test".into(),
-            regions: vec![region],
-            water_bodies: vec![body("R1", WaterBodyKind::River), body("L1", WaterBodyKind::Lake)],
-            sections: vec![section("S-R", "R1"), section("S-L", "L1")],
+            registry: Registry {
+                regions: vec![region],
+                water_bodies: vec![body("R1", WaterBodyKind::River), body("L1", WaterBodyKind::Lake)],
+                sections: vec![section("S-R", "R1"), section("S-L", "L1")],
+                ..Registry::default()
+            },
             readings: vec![
                 history("S-R", Parameter::Nh3n, at(1, 5), 0.4),
                 history("S-R", Parameter::Ph, at(1, 5), 7.0),

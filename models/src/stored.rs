@@ -113,7 +113,12 @@ macro_rules! stored_code {
 }
 
 stored_code!(Role, 16, "a role", [home("users", "role")]);
-stored_code!(ChiefLevel, 16, "a river-chief level", [home("river_chiefs", "level")]);
+stored_code!(
+    ChiefLevel,
+    16,
+    "a river-chief level",
+    [home_marked("river_chiefs", "level", "phone"), home_marked("appointments", "level", "starts_on")]
+);
 stored_code!(ControlLevel, 16, "a control level", [home("sections", "control_level")]);
 stored_code!(RegionLevel, 16, "a region level", [home("regions", "level")]);
 stored_code!(WaterBodyKind, 16, "a water-body kind", [home("water_bodies", "kind")]);
@@ -243,8 +248,9 @@ impl From<WaterClass> for Value {
     }
 }
 
-const CLASS_HOMES: [Home; 5] = [
+const CLASS_HOMES: [Home; 6] = [
     home("readings", "class"),
+    home_marked("section_targets", "target_class", "year"),
     home_marked("sections", "target_class", "control_level"),
     home_marked("alerts", "target_class", "escalation_level"),
     home("alerts", "last_class"),
@@ -295,32 +301,53 @@ mod tests {
     use chrono::Utc;
     use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
 
+    use crate::domain::audit::Actor;
     use crate::domain::gb3838::{WaterBodyKind, WaterClass};
     use crate::domain::{ControlLevel, RegionLevel};
     use crate::entities::{sections, water_bodies};
-    use crate::registry::{self, NewSection};
+    use crate::registry::{self, Origin, RegionRow, Registry, SectionRow, WaterBodyRow};
     use crate::test_db::on_the_backend_under_test;
 
     async fn section(db: &DatabaseConnection) -> (i32, i32) {
-        let region = registry::create_region(db, "R1", "街道", RegionLevel::Street, None).await.expect("region");
-        let lake = registry::create_water_body(db, "XH", "象湖", WaterBodyKind::Lake, None).await.expect("lake");
-        let section = registry::create_section(
-            db,
-            NewSection {
-                code: "XH-01",
-                name: "象湖中心",
-                water_body_id: lake.id,
-                region_id: region.id,
+        let registry = Registry {
+            regions: vec![RegionRow {
+                code: "360104001000".into(),
+                name: "街道".into(),
+                level: RegionLevel::Street,
+                parent: None,
+                retired: false,
+                origin: Origin::default(),
+            }],
+            water_bodies: vec![WaterBodyRow {
+                code: "XH".into(),
+                name: "象湖".into(),
+                kind: WaterBodyKind::Lake,
+                parent: None,
+                regions: Vec::new(),
+                description: None,
+                retired: false,
+                origin: Origin::default(),
+            }],
+            sections: vec![SectionRow {
+                code: "XH-01".into(),
+                name: "象湖中心".into(),
+                water_body: "XH".into(),
+                reach: None,
+                region: "360104001000".into(),
                 longitude: None,
                 latitude: None,
                 control_level: ControlLevel::District,
-                target_class: WaterClass::III,
+                target: WaterClass::III,
                 station_mn: None,
-            },
-            Utc::now(),
-        )
-        .await
-        .expect("section");
+                active_from: None,
+                active_to: None,
+                origin: Origin::default(),
+            }],
+            ..Registry::default()
+        };
+        registry::apply(db, &registry, Actor::system("test"), Utc::now(), false).await.expect("registry");
+        let lake = water_bodies::Entity::find().one(db).await.expect("db").expect("lake");
+        let section = sections::Entity::find().one(db).await.expect("db").expect("section");
         (lake.id, section.id)
     }
 

@@ -11,11 +11,10 @@ mod readings;
 use chrono::{Datelike, NaiveDate, Utc};
 
 use models::DatabaseConnection;
-use models::demo::{
-    ChiefRow, Dataset, DemoError, EnterpriseRow, HistoryRow, OutfallRow, RegionRow, SectionRow, UserRow, WaterBodyRow,
-};
+use models::demo::{Dataset, DemoError, EnterpriseRow, HistoryRow, OutfallRow, UserRow};
 use models::domain::credit_code::CreditCode;
 use models::domain::{ChiefLevel, Code, RegionLevel, Role};
+use models::registry::{AppointmentRow, ChiefRow, Origin, ReachRow, RegionRow, SectionRow, WaterBodyRow};
 
 pub use dataset::{DEMO_USERS, DemoUser};
 
@@ -84,65 +83,115 @@ pub async fn load_demo(db: &DatabaseConnection, today: NaiveDate) -> Result<Outc
 /// `today` gives the same dataset.
 pub fn dataset(today: NaiveDate) -> Dataset {
     let mut d = Dataset { name: DATASET.into(), ..Default::default() };
+    let end = first_of_month(today);
+    // The chiefs' terms begin with the history.
+    let term_start = readings::month_start(end, MONTHS);
+    let r = &mut d.registry;
     let (district_code, district_name) = dataset::DISTRICT;
-    d.regions.push(RegionRow {
+    r.regions.push(RegionRow {
         code: district_code.into(),
         name: district_name.into(),
         level: RegionLevel::District,
         parent: None,
+        retired: false,
+        origin: Origin::default(),
     });
     for (code, name, level) in dataset::STREETS {
-        d.regions.push(RegionRow { code: code.into(), name: name.into(), level, parent: Some(district_code.into()) });
+        r.regions.push(RegionRow {
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent: Some(district_code.into()),
+            retired: false,
+            origin: Origin::default(),
+        });
     }
     for w in dataset::WATER_BODIES {
-        d.water_bodies.push(WaterBodyRow {
+        let mut regions: Vec<String> =
+            dataset::SECTIONS.iter().filter(|s| s.water_body == w.code).map(|s| s.street.to_string()).collect();
+        regions.sort();
+        regions.dedup();
+        r.water_bodies.push(WaterBodyRow {
             code: w.code.into(),
             name: w.name.into(),
             kind: w.kind,
+            parent: None,
+            regions,
             description: Some(w.description.into()),
+            retired: false,
+            origin: Origin::default(),
         });
     }
     let water_name = |code: &str| dataset::WATER_BODIES.iter().find(|w| w.code == code).map_or("", |w| w.name);
     let street_name = |code: &str| dataset::STREETS.iter().find(|s| s.0 == code).map_or("", |s| s.1);
+    let appoint = |chief: &str, water_body: &str, reach: Option<String>| AppointmentRow {
+        chief: chief.into(),
+        water_body: water_body.into(),
+        reach,
+        starts_on: term_start,
+        ends_on: None,
+        note: Some("演示任命".into()),
+        origin: Origin::default(),
+    };
 
     // District-level chiefs answer for whole water bodies.
     for (i, (wb, name)) in dataset::DISTRICT_CHIEFS.iter().enumerate() {
         let position = format!("（演示）青云谱区{}区级河长", water_name(wb));
-        d.chiefs.push(
-            DemoChief { level: ChiefLevel::District, n: i + 1, name: name.to_string(), position }
-                .row(district_code, vec![(wb.to_string(), None)]),
-        );
+        let chief = DemoChief { level: ChiefLevel::District, n: i + 1, name: name.to_string(), position }
+            .row(district_code, format!("D-{:02}", i + 1));
+        r.appointments.push(appoint(&chief.code, wb, None));
+        r.chiefs.push(chief);
     }
 
-    // Street/town chiefs answer for the reaches in their street; village chiefs for one section each.
-    let mut street_chiefs: Vec<((&str, &str), usize)> = Vec::new();
+    // Each section lies on a reach of its own in its street; the street/town chief answers for the reaches of
+    // one water body in their street, a village chief for one reach.
+    let mut street_chiefs: Vec<((&str, &str), String)> = Vec::new();
     for (i, s) in dataset::SECTIONS.iter().enumerate() {
-        d.sections.push(SectionRow {
+        let reach = format!("{}-HD", s.code);
+        r.reaches.push(ReachRow {
+            code: reach.clone(),
+            name: format!("{}{}河段", water_name(s.water_body), s.name),
+            water_body: s.water_body.into(),
+            region: s.street.into(),
+            description: Some("（演示）".into()),
+            retired: false,
+            origin: Origin::default(),
+        });
+        r.sections.push(SectionRow {
             code: s.code.into(),
             name: s.name.into(),
             water_body: s.water_body.into(),
+            reach: Some(reach.clone()),
             region: s.street.into(),
             longitude: Some(s.lon),
             latitude: Some(s.lat),
             control_level: s.control,
             target: s.target,
             station_mn: s.station_mn.map(Into::into),
+            active_from: None,
+            active_to: None,
+            origin: Origin::default(),
         });
-        let reach = (s.water_body.to_string(), Some(s.code.to_string()));
         let key = (s.street, s.water_body);
-        match street_chiefs.iter().find(|(k, _)| *k == key) {
-            Some((_, index)) => d.chiefs[*index].reaches.push(reach.clone()),
+        let town_chief = match street_chiefs.iter().find(|(k, _)| *k == key) {
+            Some((_, code)) => code.clone(),
             None => {
                 let n = street_chiefs.len() + 1;
                 let position = format!("（演示）{}{}街镇级河长", street_name(s.street), water_name(s.water_body));
-                let chief = DemoChief { level: ChiefLevel::Town, n, name: dataset::person_name(100 + n), position };
-                street_chiefs.push((key, d.chiefs.len()));
-                d.chiefs.push(chief.row(s.street, vec![reach.clone()]));
+                let chief = DemoChief { level: ChiefLevel::Town, n, name: dataset::person_name(100 + n), position }
+                    .row(s.street, format!("T-{n:02}"));
+                street_chiefs.push((key, chief.code.clone()));
+                let code = chief.code.clone();
+                r.chiefs.push(chief);
+                code
             }
-        }
+        };
+        r.appointments.push(appoint(&town_chief, s.water_body, Some(reach.clone())));
         let position = format!("（演示）{}村（社区）级河长", s.name);
-        let village = DemoChief { level: ChiefLevel::Village, n: i + 1, name: dataset::person_name(i + 1), position };
-        d.chiefs.push(village.row(s.street, vec![reach]));
+        let village = DemoChief { level: ChiefLevel::Village, n: i + 1, name: dataset::person_name(i + 1), position }
+            .row(s.street, village_code(s.code));
+        r.appointments.push(appoint(&village.code, s.water_body, Some(reach)));
+        r.chiefs.push(village);
     }
 
     for e in dataset::ENTERPRISES {
@@ -181,12 +230,11 @@ pub fn dataset(today: NaiveDate) -> Dataset {
             role: u.role.as_str().into(),
             display_name: Some(u.display_name.into()),
             email: u.email.map(Into::into),
-            chief: (u.role == Role::Chief).then(|| village_key(dataset::CHIEF_USER_SECTION)),
+            chief: (u.role == Role::Chief).then(|| village_code(dataset::CHIEF_USER_SECTION)),
             enterprise: (u.role == Role::Enterprise).then(|| first_enterprise.clone()).flatten(),
         });
     }
 
-    let end = first_of_month(today);
     let kinds: Vec<_> = dataset::SECTIONS
         .iter()
         .map(|s| {
@@ -206,9 +254,9 @@ pub fn dataset(today: NaiveDate) -> Dataset {
     d
 }
 
-/// The key of the village chief of a section: the chief the demo `chief` account acts as.
-fn village_key(section: &str) -> String {
-    format!("village:{section}")
+/// The code of the village chief of a section: the chief the demo `chief` account acts as.
+fn village_code(section: &str) -> String {
+    format!("V-{section}")
 }
 
 /// A made-up river chief: demo email and phone numbered by level, marked （演示） in the position.
@@ -221,25 +269,22 @@ struct DemoChief {
 }
 
 impl DemoChief {
-    fn row(self, region: &str, reaches: Vec<(String, Option<String>)>) -> ChiefRow {
+    fn row(self, region: &str, code: String) -> ChiefRow {
         let phone_base = match self.level {
             ChiefLevel::District => 99,
             ChiefLevel::Town => 200,
             _ => 300,
         };
-        let key = match (self.level, reaches.first()) {
-            (ChiefLevel::Village, Some((_, Some(section)))) => village_key(section),
-            _ => format!("{}:{:02}", self.level.as_str(), self.n),
-        };
         ChiefRow {
-            key,
+            code,
             email: Some(format!("{}.chief.{:02}@demo.riverchief.invalid", self.level.as_str(), self.n)),
             phone: Some(dataset::demo_phone(phone_base + self.n)),
             name: self.name,
             level: self.level,
             position: Some(self.position),
             region: Some(region.into()),
-            reaches,
+            retired: false,
+            origin: Origin::default(),
         }
     }
 }
@@ -256,6 +301,7 @@ mod tests {
     fn no_demo_number_or_address_can_reach_anyone() {
         let d = dataset(NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"));
         let phones = d
+            .registry
             .chiefs
             .iter()
             .filter_map(|c| c.phone.clone())
@@ -268,9 +314,13 @@ mod tests {
             assert!(!mobile && digits.starts_with("000"), "{phone} could reach someone");
             n += 1;
         }
-        assert_eq!(n, d.chiefs.len() + d.enterprises.len(), "every chief and enterprise has a demo number");
-        let emails =
-            d.chiefs.iter().filter_map(|c| c.email.clone()).chain(d.users.iter().filter_map(|u| u.email.clone()));
+        assert_eq!(n, d.registry.chiefs.len() + d.enterprises.len(), "every chief and enterprise has a demo number");
+        let emails = d
+            .registry
+            .chiefs
+            .iter()
+            .filter_map(|c| c.email.clone())
+            .chain(d.users.iter().filter_map(|u| u.email.clone()));
         for email in emails {
             assert!(email.ends_with(".invalid"), "{email} is not at a reserved domain");
         }

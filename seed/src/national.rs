@@ -9,9 +9,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
-use models::demo::{Dataset, HistoryRow, RegionRow, SectionRow, WaterBodyRow};
+use models::demo::{Dataset, HistoryRow};
 use models::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
 use models::domain::{ControlLevel, RegionLevel};
+use models::registry::{Origin, RegionRow, SectionRow, WaterBodyRow};
 
 /// Sections per town, towns per district, districts per province: a national network's shape.
 const SECTIONS_PER_TOWN: usize = 10;
@@ -28,24 +29,33 @@ pub fn dataset(sections: usize, months: u32, today: NaiveDate, seed: u64) -> Dat
     let districts = towns.div_ceil(TOWNS_PER_DISTRICT);
     let provinces = districts.div_ceil(DISTRICTS_PER_PROVINCE);
     for p in 0..provinces {
-        d.regions.push(region(format!("{:02}0000", 11 + p), format!("测试省{p}（演示）"), RegionLevel::Province, None));
+        d.registry.regions.push(region(
+            format!("{:02}0000", 11 + p),
+            format!("测试省{p}（演示）"),
+            RegionLevel::Province,
+            None,
+        ));
     }
     for k in 0..districts {
         let parent = format!("{:02}0000", 11 + k / DISTRICTS_PER_PROVINCE);
-        d.regions.push(region(district(k), format!("测试区{k}（演示）"), RegionLevel::District, Some(parent)));
+        d.registry.regions.push(region(district(k), format!("测试区{k}（演示）"), RegionLevel::District, Some(parent)));
     }
     for t in 0..towns {
         let parent = district(t / TOWNS_PER_DISTRICT);
-        d.regions.push(region(town(t), format!("测试镇{t}（演示）"), RegionLevel::Town, Some(parent)));
+        d.registry.regions.push(region(town(t), format!("测试镇{t}（演示）"), RegionLevel::Town, Some(parent)));
     }
     let waters = sections.div_ceil(SECTIONS_PER_WATER);
     for w in 0..waters {
         let kind = if w % 10 == 9 { WaterBodyKind::Lake } else { WaterBodyKind::River };
-        d.water_bodies.push(WaterBodyRow {
+        d.registry.water_bodies.push(WaterBodyRow {
             code: format!("W{w:05}"),
             name: format!("测试{}{w}（演示）", if kind == WaterBodyKind::Lake { "湖" } else { "河" }),
             kind,
+            parent: None,
+            regions: Vec::new(),
             description: None,
+            retired: false,
+            origin: Origin::default(),
         });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -55,11 +65,15 @@ pub fn dataset(sections: usize, months: u32, today: NaiveDate, seed: u64) -> Dat
     for s in 0..sections {
         let code = format!("S{s:05}");
         let water = s / SECTIONS_PER_WATER;
-        let kind = d.water_bodies[water].kind;
-        d.sections.push(SectionRow {
+        let kind = d.registry.water_bodies[water].kind;
+        d.registry.sections.push(SectionRow {
             code: code.clone(),
             name: format!("测试断面{s}（演示）"),
-            water_body: d.water_bodies[water].code.clone(),
+            water_body: d.registry.water_bodies[water].code.clone(),
+            reach: None,
+            active_from: None,
+            active_to: None,
+            origin: Origin::default(),
             region: town(s / SECTIONS_PER_TOWN),
             longitude: Some(100.0 + rng.random_range(0.0..20.0)),
             latitude: Some(22.0 + rng.random_range(0.0..20.0)),
@@ -91,11 +105,12 @@ pub fn dataset(sections: usize, months: u32, today: NaiveDate, seed: u64) -> Dat
 }
 
 fn region(code: String, name: String, level: RegionLevel, parent: Option<String>) -> RegionRow {
-    RegionRow { code, name, level, parent }
+    RegionRow { code, name, level, parent, retired: false, origin: Origin::default() }
 }
 
 fn district(k: usize) -> String {
-    format!("{:02}{:04}", 11 + k / DISTRICTS_PER_PROVINCE, 100 + k % DISTRICTS_PER_PROVINCE)
+    // Province, city 01, district 01..: a district's adcode never ends in 00.
+    format!("{:02}01{:02}", 11 + k / DISTRICTS_PER_PROVINCE, 1 + k % DISTRICTS_PER_PROVINCE)
 }
 
 /// A town's 12-digit statistical division code: its district's six digits, three of its own, three zeros.
@@ -110,11 +125,14 @@ mod tests {
     #[test]
     fn a_small_nation_has_the_shape_asked_for() {
         let d = dataset(45, 3, NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"), 7);
-        assert_eq!(d.sections.len(), 45);
+        assert_eq!(d.registry.sections.len(), 45);
         assert_eq!(d.readings.len(), 45 * 3 * 21, "21 evaluated items a month");
-        assert_eq!(d.regions.iter().filter(|r| r.level == RegionLevel::Town).count(), 5);
-        assert!(d.water_bodies.iter().any(|w| w.kind == WaterBodyKind::Lake));
-        let codes: std::collections::HashSet<&str> = d.regions.iter().map(|r| r.code.as_str()).collect();
-        assert!(d.regions.iter().filter_map(|r| r.parent.as_deref()).all(|p| codes.contains(p)), "parents exist");
+        assert_eq!(d.registry.regions.iter().filter(|r| r.level == RegionLevel::Town).count(), 5);
+        assert!(d.registry.water_bodies.iter().any(|w| w.kind == WaterBodyKind::Lake));
+        let codes: std::collections::HashSet<&str> = d.registry.regions.iter().map(|r| r.code.as_str()).collect();
+        assert!(
+            d.registry.regions.iter().filter_map(|r| r.parent.as_deref()).all(|p| codes.contains(p)),
+            "parents exist"
+        );
     }
 }

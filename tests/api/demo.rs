@@ -46,7 +46,8 @@ async fn the_demo_loads_once_with_what_a_district_needs() {
     for s in sections["sections"].as_array().expect("sections") {
         let code = s["code"].as_str().expect("code");
         let ctx = models::sections::find_by_code(&app.db, code).await.expect("db").expect("section");
-        let chain = models::chiefs::chain_for_section(&app.db, &ctx.section).await.expect("chain");
+        let today = models::chiefs::china_day(chrono::Utc::now());
+        let chain = models::chiefs::chain_for_section(&app.db, &ctx.section, today).await.expect("chain");
         let levels: Vec<&str> = chain.iter().map(|c| c.level.as_str()).collect();
         assert_eq!(levels, [ChiefLevel::Village, ChiefLevel::Town, ChiefLevel::District].map(|l| l.as_str()), "{code}");
         assert!(

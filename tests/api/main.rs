@@ -7,6 +7,7 @@ mod demo;
 mod health;
 mod notices;
 mod readings;
+mod registry;
 mod reports;
 mod sections;
 mod security;

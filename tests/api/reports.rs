@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use models::audit::Actor;
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
 use models::domain::{ChiefLevel, Code, Role};
-use models::registry::{self, NewChief};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -37,23 +36,9 @@ async fn the_monthly_report_reaches_bureau_staff_once_with_last_months_figures()
     ] {
         // A chief account acts as a river chief; any will do here.
         let chief_id = match role {
-            Role::Chief => Some(
-                registry::create_chief(
-                    &app.db,
-                    NewChief {
-                        name: "报告河长",
-                        level: ChiefLevel::Village,
-                        position: None,
-                        phone: None,
-                        email: None,
-                        region_id: None,
-                    },
-                    Utc::now(),
-                )
-                .await
-                .expect("chief")
-                .id,
-            ),
+            Role::Chief => {
+                Some(tests::fixture::chief(&app.db, "REPORT-CHIEF", "报告河长", ChiefLevel::Village, None).await.id)
+            }
             _ => None,
         };
         let new = models::users::NewUser {

@@ -80,8 +80,7 @@ async fn user(app: &TestApp, username: &str, role: Role, chief_id: Option<i32>, 
 async fn world(app: &TestApp) -> World {
     let fixture = app.given_section("SEC-1", WaterBodyKind::River, WaterClass::III).await;
     let ctx = models::sections::find_by_code(&app.db, "SEC-1").await.expect("db").expect("section");
-    let other =
-        registry::create_water_body(&app.db, "W-OTHER", "别的河", WaterBodyKind::River, None).await.expect("wb");
+    let other = tests::fixture::water_body(&app.db, "W-OTHER", "别的河", WaterBodyKind::River).await;
     let (a_id, a_code) = enterprise(app, "91360104MA0000A01", "甲企业", ctx.water_body.id).await;
     let (_, b_code) = enterprise(app, "91360104MA0000B02", "乙企业", other.id).await;
     let village = river_chiefs::Entity::find()
@@ -256,6 +255,9 @@ fn the_readmes_access_table_is_the_matrix() {
             "own account, sign out" => vec![Action::ReadOwnAccount],
             "manage users, API keys; read the audit log" => {
                 vec![Action::ManageUsers, Action::ManageApiKeys, Action::ReadAudit]
+            }
+            "manage the registry (regions, water bodies, reaches, sections, chiefs, appointments)" => {
+                vec![Action::ManageRegistry]
             }
             other => panic!("the README names an action the test does not know: {other}"),
         }

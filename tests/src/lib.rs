@@ -17,7 +17,8 @@ use jobs::{JobContext, Report};
 use models::audit::Actor;
 use models::domain::gb3838::{WaterBodyKind, WaterClass};
 use models::domain::{ChiefLevel, Code, ControlLevel, RegionLevel, Role};
-use models::registry::{self, NewChief, NewSection};
+use models::entities::{appointments, regions, river_chiefs, sections, water_bodies};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
 pub use smtp::{ReceivedEmail, SmtpSink};
 
@@ -215,15 +216,9 @@ impl TestApp {
         let now = Utc::now();
         let chief_id = match role {
             Role::Chief => {
-                let chief = NewChief {
-                    name: "测试河长",
-                    level: ChiefLevel::Village,
-                    position: None,
-                    phone: None,
-                    email: None,
-                    region_id: None,
-                };
-                Some(registry::create_chief(&self.db, chief, now).await.expect("chief").id)
+                // Unique and short: chief codes are at most 32 characters, usernames up to 64.
+                let code = format!("U-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+                Some(fixture::chief(&self.db, &code, "测试河长", ChiefLevel::Village, None).await.id)
             }
             _ => None,
         };
@@ -244,7 +239,7 @@ impl TestApp {
                     contact_name: None,
                     contact_phone: None,
                 };
-                registry::create_enterprise(&self.db, enterprise, now).await.expect("enterprise");
+                models::registry::create_enterprise(&self.db, enterprise, now).await.expect("enterprise");
                 Some(code)
             }
             _ => None,
@@ -350,13 +345,11 @@ impl TestApp {
         water: (&str, &str, WaterBodyKind),
         target: WaterClass,
     ) -> String {
-        use models::entities::{regions, water_bodies};
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let now = Utc::now();
         let db = &self.db;
         let region = match regions::Entity::find().filter(regions::Column::Code.eq(town.0)).one(db).await.expect("db") {
             Some(r) => r,
-            None => registry::create_region(db, town.0, town.1, RegionLevel::Town, None).await.expect("region"),
+            None => fixture::region(db, town.0, town.1, RegionLevel::Town, None).await,
         };
         let body = match water_bodies::Entity::find()
             .filter(water_bodies::Column::Code.eq(water.0))
@@ -365,25 +358,9 @@ impl TestApp {
             .expect("db")
         {
             Some(w) => w,
-            None => registry::create_water_body(db, water.0, water.1, water.2, None).await.expect("water body"),
+            None => fixture::water_body(db, water.0, water.1, water.2).await,
         };
-        registry::create_section(
-            db,
-            NewSection {
-                code,
-                name: code,
-                water_body_id: body.id,
-                region_id: region.id,
-                longitude: None,
-                latitude: None,
-                control_level: ControlLevel::District,
-                target_class: target,
-                station_mn: None,
-            },
-            now,
-        )
-        .await
-        .expect("section");
+        fixture::section(db, code, body.id, region.id, None, target).await;
         code.to_string()
     }
 
@@ -403,51 +380,23 @@ impl TestApp {
     /// Registers a section on a new water body of `kind`, with target `target` and a chain of district,
     /// town and village chiefs, each with an email address.
     pub async fn given_section(&self, code: &str, kind: WaterBodyKind, target: WaterClass) -> SectionFixture {
-        let now = Utc::now();
         let db = &self.db;
         let tag = code.to_lowercase();
-        let district = registry::create_region(db, &format!("D-{code}"), "测试区", RegionLevel::District, None)
-            .await
-            .expect("region");
+        let district = fixture::region(db, &format!("D-{code}"), "测试区", RegionLevel::District, None).await;
         let street =
-            registry::create_region(db, &format!("S-{code}"), "测试街道", RegionLevel::Street, Some(district.id))
-                .await
-                .expect("region");
-        let water = registry::create_water_body(db, &format!("W-{code}"), &format!("测试河{code}"), kind, None)
-            .await
-            .expect("water body");
-        let section = registry::create_section(
-            db,
-            NewSection {
-                code,
-                name: "测试断面",
-                water_body_id: water.id,
-                region_id: street.id,
-                longitude: None,
-                latitude: None,
-                control_level: ControlLevel::District,
-                target_class: target,
-                station_mn: None,
-            },
-            now,
-        )
-        .await
-        .expect("section");
+            fixture::region(db, &format!("S-{code}"), "测试街道", RegionLevel::Street, Some(district.id)).await;
+        let water = fixture::water_body(db, &format!("W-{code}"), &format!("测试河{code}"), kind).await;
+        let reach = fixture::reach(db, &format!("R-{code}"), water.id, street.id).await;
+        fixture::section(db, code, water.id, street.id, Some(reach.id), target).await;
         let mut emails = Vec::new();
         // Created highest level first, so "lowest level" cannot come from insertion order.
         for (level, name) in
             [(ChiefLevel::District, "区河长"), (ChiefLevel::Town, "街道河长"), (ChiefLevel::Village, "村河长")]
         {
             let email = format!("{}.{tag}@chiefs.test", level.as_str());
-            let chief = registry::create_chief(
-                db,
-                NewChief { name, level, position: None, phone: None, email: Some(&email), region_id: Some(street.id) },
-                now,
-            )
-            .await
-            .expect("chief");
-            let reach = (level != ChiefLevel::District).then_some(section.id);
-            registry::assign_chief(db, chief.id, water.id, reach, now).await.expect("assignment");
+            let chief = fixture::chief(db, &format!("{}-{code}", level.as_str()), name, level, Some(&email)).await;
+            let on_reach = (level != ChiefLevel::District).then_some(reach.id);
+            fixture::appoint(db, chief.id, water.id, on_reach, level, fixture::long_ago()).await;
             emails.push(email);
         }
         SectionFixture {
@@ -456,5 +405,153 @@ impl TestApp {
             town_email: emails[1].clone(),
             village_email: emails[2].clone(),
         }
+    }
+}
+
+/// Registry rows written straight to the tables, for tests that need a section and its chain but are not
+/// about the registry (whose own rules and codes are tested through its write, `models::registry::apply`).
+pub mod fixture {
+    use super::*;
+
+    pub fn long_ago() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("date")
+    }
+
+    pub async fn region(
+        db: &DatabaseConnection,
+        code: &str,
+        name: &str,
+        level: RegionLevel,
+        parent_id: Option<i32>,
+    ) -> regions::Model {
+        regions::ActiveModel {
+            code: Set(code.into()),
+            name: Set(name.into()),
+            level: Set(level),
+            parent_id: Set(parent_id),
+            retired_on: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("region")
+    }
+
+    pub async fn water_body(
+        db: &DatabaseConnection,
+        code: &str,
+        name: &str,
+        kind: WaterBodyKind,
+    ) -> water_bodies::Model {
+        water_bodies::ActiveModel {
+            code: Set(code.into()),
+            name: Set(name.into()),
+            kind: Set(kind),
+            description: Set(None),
+            parent_id: Set(None),
+            retired_on: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("water body")
+    }
+
+    pub async fn reach(
+        db: &DatabaseConnection,
+        code: &str,
+        water_body_id: i32,
+        region_id: i32,
+    ) -> models::entities::reaches::Model {
+        models::entities::reaches::ActiveModel {
+            code: Set(code.into()),
+            name: Set(format!("{code}河段")),
+            water_body_id: Set(water_body_id),
+            region_id: Set(region_id),
+            description: Set(None),
+            retired_on: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("reach")
+    }
+
+    pub async fn section(
+        db: &DatabaseConnection,
+        code: &str,
+        water_body_id: i32,
+        region_id: i32,
+        reach_id: Option<i32>,
+        target: WaterClass,
+    ) -> sections::Model {
+        sections::ActiveModel {
+            code: Set(code.into()),
+            name: Set(if reach_id.is_some() { "测试断面".into() } else { code.into() }),
+            water_body_id: Set(water_body_id),
+            region_id: Set(region_id),
+            reach_id: Set(reach_id),
+            longitude: Set(None),
+            latitude: Set(None),
+            control_level: Set(ControlLevel::District),
+            target_class: Set(target),
+            station_mn: Set(None),
+            active: Set(true),
+            active_from: Set(None),
+            active_to: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("section")
+    }
+
+    pub async fn chief(
+        db: &DatabaseConnection,
+        code: &str,
+        name: &str,
+        level: ChiefLevel,
+        email: Option<&str>,
+    ) -> river_chiefs::Model {
+        river_chiefs::ActiveModel {
+            code: Set(code.into()),
+            name: Set(name.into()),
+            level: Set(level),
+            position: Set(None),
+            phone: Set(None),
+            email: Set(email.map(Into::into)),
+            region_id: Set(None),
+            active: Set(true),
+            created_at: Set(Utc::now()),
+            retired_on: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("chief")
+    }
+
+    pub async fn appoint(
+        db: &DatabaseConnection,
+        chief_id: i32,
+        water_body_id: i32,
+        reach_id: Option<i32>,
+        level: ChiefLevel,
+        starts_on: chrono::NaiveDate,
+    ) -> appointments::Model {
+        appointments::ActiveModel {
+            chief_id: Set(chief_id),
+            water_body_id: Set(water_body_id),
+            reach_id: Set(reach_id),
+            level: Set(level),
+            starts_on: Set(starts_on),
+            ends_on: Set(None),
+            note: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("appointment")
     }
 }

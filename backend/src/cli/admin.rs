@@ -143,3 +143,67 @@ pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
         }
     }
 }
+
+/// `riverchief registry import|export`.
+pub async fn registry(settings: &Settings, action: crate::cli::args::RegistryCommand) -> anyhow::Result<()> {
+    use crate::cli::args::RegistryCommand;
+    use models::registry::Registry;
+    let db = open_database(settings).await?;
+    match action {
+        RegistryCommand::Import { files, dry_run } => {
+            let mut rows = Registry::default();
+            for file in &files {
+                let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+                let part: Registry =
+                    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                rows.regions.extend(part.regions);
+                rows.water_bodies.extend(part.water_bodies);
+                rows.reaches.extend(part.reaches);
+                rows.sections.extend(part.sections);
+                rows.targets.extend(part.targets);
+                rows.chiefs.extend(part.chiefs);
+                rows.appointments.extend(part.appointments);
+            }
+            let started = std::time::Instant::now();
+            let plan =
+                match models::registry::apply(&db, &rows, Actor::cli("registry import"), Utc::now(), dry_run).await {
+                    Ok(plan) => plan,
+                    Err(models::registry::RegistryError::Invalid(problems)) => {
+                        for p in &problems {
+                            eprintln!("{} {}: {}: {}（{}）", p.kind.as_str(), p.key, p.field, p.en, p.zh);
+                        }
+                        bail!("{} problem(s); nothing was stored", problems.len());
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            let verb = if dry_run { "would be" } else { "were" };
+            // In the order rows are applied.
+            for (kind, c) in &plan.counts {
+                println!(
+                    "{:<13} {} created, {} changed, {} retired, {} unchanged",
+                    kind.as_str(),
+                    c.created,
+                    c.changed,
+                    c.retired,
+                    c.unchanged
+                );
+            }
+            println!(
+                "{} change(s) {verb} made in {:.2} s{}",
+                plan.changes.len(),
+                started.elapsed().as_secs_f64(),
+                if dry_run { " (dry run: nothing stored)" } else { "" }
+            );
+            Ok(())
+        }
+        RegistryCommand::Export { out } => {
+            let rows = models::registry::export(&db).await?;
+            let json = serde_json::to_string_pretty(&rows)?;
+            match out {
+                Some(path) => std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{json}"),
+            }
+            Ok(())
+        }
+    }
+}

@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ApikeyCommand,
     },
+    /// The registry: regions, water bodies, reaches, sections, chiefs and their appointments
+    Registry {
+        #[command(subcommand)]
+        action: RegistryCommand,
+    },
     /// Check the audit log
     Audit {
         #[command(subcommand)]
@@ -67,6 +72,25 @@ pub enum Command {
     Bench {
         #[command(subcommand)]
         action: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Create, change and retire what the files say, all or nothing; the same file twice changes nothing.
+    /// FILE is JSON as `registry export` writes it (`{"regions": […], "sections": […], …}`)
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check and report what would be created, changed and retired; store nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the whole registry as JSON, in the form `registry import` reads
+    Export {
+        /// Where to write [default: standard output]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 

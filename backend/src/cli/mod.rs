@@ -74,6 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User { action } => admin::user(&settings, &action).await,
         Command::Apikey { action } => admin::apikey(&settings, &action).await,
         Command::Audit { action: AuditCommand::Verify } => admin::audit_verify(&settings).await,
+        Command::Registry { action } => admin::registry(&settings, action).await,
         Command::Jobs { action: JobsCommand::Run { name } } => {
             let Some(job) = jobs::find(&name) else {
                 let names: Vec<&str> = jobs::registry().iter().map(|j| j.name()).collect();

@@ -49,7 +49,9 @@ pub async fn list(
     };
     let sections = match access.grant {
         Grant::All => None,
-        Grant::Chain(chief) => Some(models::chiefs::reach(&state.db, chief).await?.section_ids),
+        Grant::Chain(chief) => Some(
+            models::chiefs::reach(&state.db, chief, models::chiefs::china_day(chrono::Utc::now())).await?.section_ids,
+        ),
         _ => Some(Vec::new()),
     };
     let limit = crate::extract::limit(q.limit, 100, 500)?;

@@ -18,7 +18,11 @@ async fn visible(state: &AppState, grant: &Grant) -> Result<Visible, ApiError> {
     Ok(match grant {
         Grant::All => Visible::All,
         Grant::Enterprise(id) => Visible::Only(*id),
-        Grant::Chain(chief) => Visible::DischargingInto(models::chiefs::reach(&state.db, *chief).await?.water_body_ids),
+        Grant::Chain(chief) => Visible::DischargingInto(
+            models::chiefs::reach(&state.db, *chief, models::chiefs::china_day(chrono::Utc::now()))
+                .await?
+                .water_body_ids,
+        ),
         // The matrix grants nothing else for this action; see nothing rather than guess.
         _ => Visible::Only(-1),
     })

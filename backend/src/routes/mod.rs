@@ -12,6 +12,7 @@ mod enterprises;
 mod health;
 mod pages;
 mod readings;
+mod registry;
 mod sections;
 
 use std::time::Duration;
@@ -53,6 +54,7 @@ use crate::state::AppState;
         (name = "assessment", description = "Assessment by the national method"),
         (name = "enterprises", description = "Enterprises, outfalls and self-checks"),
         (name = "alerts", description = "Alerts on sections"),
+        (name = "registry", description = "Regions, water bodies, reaches, sections, river chiefs and their appointments"),
         (name = "admin", description = "Users, API keys and the audit log")
     )
 )]
@@ -132,6 +134,14 @@ fn routes() -> Routes {
         .api(Api(Action::ReadEnterprises), routes!(enterprises::list))
         .api(Api(Action::ReadEnterprises), routes!(enterprises::detail))
         .api(Api(Action::ReadAlerts), routes!(alerts::list))
+        .api(Api(Action::ManageRegistry), routes!(registry::write))
+        .api(Api(Action::ManageRegistry), routes!(registry::export))
+        .api(Api(Action::ReadSections), routes!(registry::regions))
+        .api(Api(Action::ReadSections), routes!(registry::water_bodies))
+        .api(Api(Action::ReadSections), routes!(registry::reaches))
+        .api(Api(Action::ReadSections), routes!(registry::chiefs))
+        .api(Api(Action::ReadSections), routes!(registry::appointments))
+        .api(Api(Action::ReadSections), routes!(registry::chain))
         .api(Api(Action::ManageUsers), routes!(accounts::list_users))
         .api(Api(Action::ManageUsers), routes!(accounts::create_user))
         .api(Api(Action::ManageUsers), routes!(accounts::disable_user))

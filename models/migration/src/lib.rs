@@ -15,6 +15,7 @@ mod m20261129_000002_auth;
 mod m20261129_000003_audit;
 mod m20261201_000001_notice_subject_text;
 mod m20261201_000002_rollups;
+mod m20261201_000003_registry_terms;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_audit::Migration),
             Box::new(m20261201_000001_notice_subject_text::Migration),
             Box::new(m20261201_000002_rollups::Migration),
+            Box::new(m20261201_000003_registry_terms::Migration),
         ]
     }
 }

@@ -26,10 +26,13 @@ pub enum Action {
     ManageApiKeys,
     /// Read the audit log and its verification.
     ReadAudit,
+    /// Create, change and retire regions, water bodies, reaches, sections, chiefs and appointments; import
+    /// and export the registry.
+    ManageRegistry,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Self::ReadSections,
         Self::SubmitReadings,
         Self::ReadEnterprises,
@@ -38,6 +41,7 @@ impl Action {
         Self::ManageUsers,
         Self::ManageApiKeys,
         Self::ReadAudit,
+        Self::ManageRegistry,
     ];
 
     pub fn zh(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Action {
             Self::ManageUsers => "管理用户",
             Self::ManageApiKeys => "管理接口密钥",
             Self::ReadAudit => "查看审计日志",
+            Self::ManageRegistry => "管理河湖与河长登记信息",
         }
     }
 
@@ -63,6 +68,7 @@ impl Action {
             Self::ManageUsers => "manage users",
             Self::ManageApiKeys => "manage API keys",
             Self::ReadAudit => "read the audit log",
+            Self::ManageRegistry => "manage the registry",
         }
     }
 }
@@ -164,7 +170,7 @@ pub enum Rule {
 use Rule::*;
 
 /// The matrix. Columns: anonymous, admin, bureau, chief, enterprise, API key.
-pub const MATRIX: [(Action, [Rule; 6]); 8] = [
+pub const MATRIX: [(Action, [Rule; 6]); 9] = [
     (Action::ReadSections, [IfPublic, All, All, All, All, Deny]),
     (Action::SubmitReadings, [Deny, All, All, Deny, Deny, KeySection]),
     (Action::ReadEnterprises, [Deny, All, All, Chain, OwnEnterprise, Deny]),
@@ -173,6 +179,7 @@ pub const MATRIX: [(Action, [Rule; 6]); 8] = [
     (Action::ManageUsers, [Deny, All, Deny, Deny, Deny, Deny]),
     (Action::ManageApiKeys, [Deny, All, Deny, Deny, Deny, Deny]),
     (Action::ReadAudit, [Deny, All, Deny, Deny, Deny, Deny]),
+    (Action::ManageRegistry, [Deny, All, All, Deny, Deny, Deny]),
 ];
 
 pub fn rule(kind: CallerKind, action: Action) -> Rule {

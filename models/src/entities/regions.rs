@@ -12,6 +12,8 @@ pub struct Model {
     pub name: String,
     pub level: RegionLevel,
     pub parent_id: Option<i32>,
+    /// Retired (撤销) from this day; kept for the history that names it.
+    pub retired_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

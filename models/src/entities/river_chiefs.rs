@@ -7,6 +7,9 @@ use crate::domain::ChiefLevel;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// The bureau's number for the chief (河长编号).
+    #[sea_orm(unique)]
+    pub code: String,
     pub name: String,
     pub level: ChiefLevel,
     pub position: Option<String>,
@@ -15,6 +18,7 @@ pub struct Model {
     pub region_id: Option<i32>,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    pub retired_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,11 @@ pub struct Model {
     pub station_mn: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// The reach (河段) the section lies on, whose chiefs answer for it.
+    pub reach_id: Option<i32>,
+    pub active_from: Option<Date>,
+    /// Retired from the day after; `active` is false once this is set.
+    pub active_to: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,9 @@ pub struct Model {
     pub name: String,
     pub kind: WaterBodyKind,
     pub description: Option<String>,
+    /// The river this one flows into.
+    pub parent_id: Option<i32>,
+    pub retired_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

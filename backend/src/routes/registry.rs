@@ -1,0 +1,275 @@
+//! The registry over HTTP: `POST /api/v1/registry` writes rows of any kind (create, change, retire) through
+//! the same [`models::registry::apply`] as the spreadsheet import; the lists and a section's chain read it.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use models::domain::Code;
+use models::registry::{self, Plan, Registry, RegistryError, RegistryProblem};
+
+use crate::auth::Access;
+use crate::error::{ApiError, Detail, ErrorResponse};
+use crate::extract::{Path, Query};
+use crate::state::AppState;
+
+/// A registry document: rows of any kinds, each kind a list (see the README for the fields).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RegistryDoc {
+    #[schema(value_type = Vec<Object>)]
+    regions: (),
+    #[schema(value_type = Vec<Object>)]
+    water_bodies: (),
+    #[schema(value_type = Vec<Object>)]
+    reaches: (),
+    #[schema(value_type = Vec<Object>)]
+    sections: (),
+    #[schema(value_type = Vec<Object>)]
+    targets: (),
+    #[schema(value_type = Vec<Object>)]
+    chiefs: (),
+    #[schema(value_type = Vec<Object>)]
+    appointments: (),
+}
+
+/// What a write did (or, with `dry_run`, would do): counts per kind and every change with before and after.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PlanDoc {
+    dry_run: bool,
+    #[schema(value_type = Object)]
+    counts: (),
+    #[schema(value_type = Vec<Object>)]
+    changes: (),
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WriteQuery {
+    /// Check and report what would change, store nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// The detail of one registry problem: the field as `kind[key].field`, the row's place when it came from a
+/// file.
+pub fn detail_of(p: &RegistryProblem, place: Option<String>) -> Detail {
+    let field = format!("{}[{}].{}", p.kind.as_str(), p.key, p.field);
+    let (zh, en) = match place {
+        Some(place) => (format!("{place}：{}", p.zh), format!("{place}: {}", p.en)),
+        None => (p.zh.clone(), p.en.clone()),
+    };
+    Detail::new(&field, p.code, zh, en)
+}
+
+pub fn registry_error(e: RegistryError, place: impl Fn(&RegistryProblem) -> Option<String>) -> ApiError {
+    match e {
+        RegistryError::Invalid(problems) => ApiError::invalid(
+            "invalid_registry",
+            &format!("登记信息有 {} 处错误，未作任何修改", problems.len()),
+            &format!("{} problem(s) in the registry; nothing was changed", problems.len()),
+            problems.iter().map(|p| detail_of(p, place(p))).collect(),
+        ),
+        RegistryError::NotFound { kind, key } => {
+            ApiError::not_found(&format!("{}“{key}”", kind.zh()), &format!("{} '{key}'", kind.as_str()))
+        }
+        RegistryError::Db(e) => e.into(),
+    }
+}
+
+/// Creates, changes and retires registry rows of any kind, all or nothing, each change audited with its
+/// before and after. A row equal to what is stored changes nothing; rows not given are left alone.
+#[utoipa::path(post, path = "/api/v1/registry", tag = "registry", security(("bearer" = [])),
+    params(WriteQuery), request_body = RegistryDoc,
+    responses((status = 200, body = PlanDoc), (status = 422, body = ErrorResponse), (status = 400, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn write(
+    State(state): State<AppState>,
+    access: Access,
+    Query(query): Query<WriteQuery>,
+    crate::extract::Json(rows): crate::extract::Json<Registry>,
+) -> Result<Json<Plan>, ApiError> {
+    let plan = registry::apply(&state.db, &rows, access.auth.actor(), Utc::now(), query.dry_run)
+        .await
+        .map_err(|e| registry_error(e, |_| None))?;
+    Ok(Json(plan))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `json` (the default and, for now, the only format).
+    format: Option<String>,
+}
+
+/// The whole registry, as the rows `POST /api/v1/registry` takes.
+#[utoipa::path(get, path = "/api/v1/registry/export", tag = "registry", security(("bearer" = [])),
+    params(ExportQuery),
+    responses((status = 200, body = RegistryDoc), (status = 422, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn export(State(state): State<AppState>, Query(query): Query<ExportQuery>) -> Result<Response, ApiError> {
+    let rows = registry::export(&state.db).await?;
+    match query.format.as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("json") => Ok(Json(rows).into_response()),
+        Some(other) => Err(ApiError::invalid_query(vec![Detail::new(
+            "format",
+            "invalid_format",
+            format!("format 须为 json，而不是“{}”", models::domain::quote(other)),
+            format!("format must be json, not '{}'", models::domain::quote(other)),
+        )])),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Part of a code or name.
+    q: Option<String>,
+    /// Include retired rows.
+    #[serde(default)]
+    include_retired: bool,
+}
+
+fn matches(q: &Option<String>, code: &str, name: &str) -> bool {
+    q.as_deref().map(str::trim).filter(|q| !q.is_empty()).is_none_or(|q| code.contains(q) || name.contains(q))
+}
+
+#[derive(Serialize)]
+struct Listed<T> {
+    count: usize,
+    items: Vec<T>,
+}
+
+fn listed<T: Serialize>(items: Vec<T>) -> Response {
+    Json(Listed { count: items.len(), items }).into_response()
+}
+
+/// Regions (the administrative tree).
+#[utoipa::path(get, path = "/api/v1/regions", tag = "registry", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn regions(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
+    let rows = registry::export(&state.db).await?.regions;
+    Ok(listed(
+        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+    ))
+}
+
+/// Rivers, lakes and reservoirs.
+#[utoipa::path(get, path = "/api/v1/water-bodies", tag = "registry", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn water_bodies(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
+    let rows = registry::export(&state.db).await?.water_bodies;
+    Ok(listed(
+        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+    ))
+}
+
+/// Reaches (河段), the units chiefs are appointed to.
+#[utoipa::path(get, path = "/api/v1/reaches", tag = "registry", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn reaches(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
+    let rows = registry::export(&state.db).await?.reaches;
+    Ok(listed(
+        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+    ))
+}
+
+/// River chiefs.
+#[utoipa::path(get, path = "/api/v1/chiefs", tag = "registry", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn chiefs(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
+    let rows = registry::export(&state.db).await?.chiefs;
+    Ok(listed(
+        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentQuery {
+    chief: Option<String>,
+    water_body: Option<String>,
+    reach: Option<String>,
+    /// Only terms current on this day (YYYY-MM-DD).
+    on: Option<NaiveDate>,
+}
+
+/// Chiefs' appointments and their terms.
+#[utoipa::path(get, path = "/api/v1/appointments", tag = "registry", security(("bearer" = [])), params(AppointmentQuery),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn appointments(
+    State(state): State<AppState>,
+    Query(f): Query<AppointmentQuery>,
+) -> Result<Response, ApiError> {
+    let rows = registry::export(&state.db).await?.appointments;
+    let same = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| Some(w.trim()) == have);
+    Ok(listed(
+        rows.into_iter()
+            .filter(|a| same(&f.chief, Some(&a.chief)) && same(&f.water_body, Some(&a.water_body)))
+            .filter(|a| same(&f.reach, a.reach.as_deref()))
+            .filter(|a| f.on.is_none_or(|d| a.starts_on <= d && a.ends_on.is_none_or(|e| e >= d)))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChainQuery {
+    /// The day (YYYY-MM-DD, China Standard Time); default today.
+    on: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct ChainMember {
+    code: String,
+    name: String,
+    level: models::domain::ChiefLevel,
+    level_zh: &'static str,
+    position: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Chain {
+    section: String,
+    on: NaiveDate,
+    chiefs: Vec<ChainMember>,
+}
+
+/// Who is answerable for a section on a day: its chiefs, lowest level first.
+#[utoipa::path(get, path = "/api/v1/sections/{code}/chain", tag = "registry", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Section code"), ChainQuery),
+    responses((status = 200, body = Object), (status = 404, body = ErrorResponse), (status = 401, body = ErrorResponse),
+        (status = 403, body = ErrorResponse)))]
+pub async fn chain(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ChainQuery>,
+) -> Result<Response, ApiError> {
+    let ctx = models::sections::find_by_code(&state.db, &code)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("断面“{code}”"), &format!("section '{code}'")))?;
+    let on = q.on.unwrap_or_else(|| models::chiefs::china_day(Utc::now()));
+    let chiefs = models::chiefs::chain_for_section(&state.db, &ctx.section, on).await?;
+    Ok(Json(Chain {
+        section: ctx.section.code.clone(),
+        on,
+        chiefs: chiefs
+            .into_iter()
+            .map(|c| ChainMember {
+                code: c.code,
+                name: c.name,
+                level: c.level,
+                level_zh: c.level.zh(),
+                position: c.position,
+                phone: c.phone,
+                email: c.email,
+            })
+            .collect(),
+    })
+    .into_response())
+}
