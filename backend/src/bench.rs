@@ -123,3 +123,66 @@ pub async fn assessment(sections: usize, months: u32, into: Option<&str>) -> any
     }
     Ok(())
 }
+
+/// Builds a nation's registry (`sections` sections, their reaches, five levels of chiefs and their
+/// appointments) and times its import through the registry's one write, the same import again (nothing
+/// changes), the section list, a section's chain and the export.
+pub async fn registry(sections: usize, into: Option<&str>) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("a temporary directory")?;
+    let url = match into {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
+    };
+    let db = models::db::open(&url).await.with_context(|| format!("opening {url}"))?;
+    if models::entities::sections::Entity::find().one(&db).await?.is_some() {
+        anyhow::bail!("{url} already holds sections: give an empty database");
+    }
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let mut steps = Vec::new();
+    let rows =
+        measure(&mut steps, "generate the registry", async { Ok(seed::national::registry(sections, today)) }).await?;
+    let (chiefs, terms) = (rows.chiefs.len(), rows.appointments.len());
+    let actor = || models::audit::Actor::cli("bench registry");
+    let plan = measure(
+        &mut steps,
+        format!("import it ({} rows: {chiefs} chiefs, {terms} appointments), audited", rows.len()),
+        async { Ok(models::registry::apply(&db, &rows, actor(), Utc::now(), false).await?) },
+    )
+    .await?;
+    if plan.total(|c| c.created) != rows.len() {
+        anyhow::bail!("the import created {} of {} rows", plan.total(|c| c.created), rows.len());
+    }
+    let again = measure(&mut steps, "import the same rows again (nothing changes)", async {
+        Ok(models::registry::apply(&db, &rows, actor(), Utc::now(), false).await?)
+    })
+    .await?;
+    if !again.changes.is_empty() {
+        anyhow::bail!("a second import changed {} rows", again.changes.len());
+    }
+    let listed = measure(&mut steps, "GET /api/v1/sections: every section with its latest class", async {
+        Ok(models::sections::list_overview(&db).await?)
+    })
+    .await?;
+    let code = listed.get(listed.len() / 2).map(|s| s.section.code.clone()).unwrap_or_default();
+    let ctx = models::sections::find_by_code(&db, &code).await?.context("a section")?;
+    let chain = measure(&mut steps, "GET /api/v1/sections/{code}/chain: who answers for one section today", async {
+        Ok(models::chiefs::chain_for_section(&db, &ctx.section, today).await?)
+    })
+    .await?;
+    if chain.len() != 5 {
+        anyhow::bail!("{code}'s chain has {} chiefs, not 5", chain.len());
+    }
+    measure(&mut steps, "GET /api/v1/registry/export: the whole registry", async {
+        Ok(models::registry::export(&db).await?)
+    })
+    .await?;
+
+    let backend = format!("{:?}", sea_orm::ConnectionTrait::get_database_backend(&db));
+    println!("riverchief bench registry: {sections} sections, {chiefs} chiefs, {terms} appointments, on {backend}");
+    println!("| step | seconds | peak memory (MB) |\n|---|---:|---:|");
+    for s in &steps {
+        let peak = s.peak_mb.map_or("–".to_string(), |m| format!("{m:.0}"));
+        println!("| {} | {:.3} | {peak} |", s.what, s.seconds);
+    }
+    Ok(())
+}

@@ -10,9 +10,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use models::demo::{Dataset, HistoryRow};
+use models::domain::ChiefLevel;
 use models::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
 use models::domain::{ControlLevel, RegionLevel};
-use models::registry::{Origin, RegionRow, SectionRow, WaterBodyRow};
+use models::registry::{AppointmentRow, ChiefRow, Origin, ReachRow, RegionRow, Registry, SectionRow, WaterBodyRow};
 
 /// Sections per town, towns per district, districts per province: a national network's shape.
 const SECTIONS_PER_TOWN: usize = 10;
@@ -102,6 +103,67 @@ pub fn dataset(sections: usize, months: u32, today: NaiveDate, seed: u64) -> Dat
         }
     }
     d
+}
+
+/// A nation's registry with its river chiefs, for measuring the registry's write and reads: the registry of
+/// [`dataset`], a reach per section, and five chiefs' levels (village and town chiefs per reach; district,
+/// city and province chiefs per whole water body): 10,015 chiefs and as many appointments for 3,641 sections.
+pub fn registry(sections: usize, today: NaiveDate) -> Registry {
+    let mut r = dataset(sections, 0, today, 1).registry;
+    let start = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today);
+    let appoint = |chief: &str, water_body: &str, reach: Option<String>| AppointmentRow {
+        chief: chief.into(),
+        water_body: water_body.into(),
+        reach,
+        starts_on: start,
+        ends_on: None,
+        note: None,
+        origin: Origin::default(),
+    };
+    let chief = |code: String, level: ChiefLevel, region: &str| ChiefRow {
+        name: format!("测试河长{code}（演示）"),
+        code,
+        level,
+        position: None,
+        phone: None,
+        email: None,
+        region: Some(region.to_string()),
+        retired: false,
+        origin: Origin::default(),
+    };
+    for s in r.sections.iter_mut() {
+        let reach = format!("{}-R", s.code);
+        r.reaches.push(ReachRow {
+            code: reach.clone(),
+            name: format!("{}河段", s.name),
+            water_body: s.water_body.clone(),
+            region: s.region.clone(),
+            description: None,
+            retired: false,
+            origin: Origin::default(),
+        });
+        s.reach = Some(reach.clone());
+        for (prefix, level) in [("V", ChiefLevel::Village), ("T", ChiefLevel::Town)] {
+            let code = format!("{prefix}{}", s.code);
+            r.chiefs.push(chief(code.clone(), level, &s.region));
+            r.appointments.push(appoint(&code, &s.water_body, Some(reach.clone())));
+        }
+    }
+    let waters: Vec<(String, String)> = r
+        .sections
+        .iter()
+        .map(|s| (s.water_body.clone(), s.region.clone()))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
+    for (water, region) in waters {
+        for (prefix, level) in [("D", ChiefLevel::District), ("C", ChiefLevel::City), ("P", ChiefLevel::Province)] {
+            let code = format!("{prefix}{water}");
+            r.chiefs.push(chief(code.clone(), level, &region));
+            r.appointments.push(appoint(&code, &water, None));
+        }
+    }
+    r
 }
 
 fn region(code: String, name: String, level: RegionLevel, parent: Option<String>) -> RegionRow {

@@ -231,3 +231,46 @@ async fn a_section_with_live_alerts_is_not_retired_and_a_retired_one_keeps_its_p
     let (_, after) = app.get(&format!("/api/v1/assessment?scope=district&period={month}")).await;
     assert_eq!(after["units"], past["units"], "the past assessment is unchanged");
 }
+
+#[tokio::test]
+async fn one_row_at_a_time_create_refuses_a_taken_code_change_needs_a_stored_one_and_retire_keeps_the_row() {
+    let app = spawn_app().await;
+    let token = app.user_token(Role::Bureau).await;
+    let region = json!({"code": "360104", "name": "青云谱区", "level": "district", "parent": null});
+    let (status, plan) = app.post_json("/api/v1/regions", Some(&token), &region).await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    assert_eq!(count(&plan, "regions", "created"), 1);
+    let (status, body) = app.post_json("/api/v1/regions", Some(&token), &region).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("exists")), "{body}");
+
+    let client = reqwest::Client::new();
+    let put = |path: &str, body: &Value| client.put(app.url(path)).bearer_auth(&token).json(body).send();
+    let mut renamed = region.clone();
+    renamed["name"] = json!("青云谱区（演示）");
+    let response = put("/api/v1/regions/360104", &renamed).await.expect("put");
+    assert_eq!(response.status(), StatusCode::OK);
+    let plan: Value = response.json().await.expect("json");
+    assert_eq!(count(&plan, "regions", "changed"), 1, "{plan}");
+    // The path names the row: a body for another code, or a code not stored, is refused.
+    let response = put("/api/v1/regions/360105", &renamed).await.expect("put");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut other = renamed.clone();
+    other["code"] = json!("360105");
+    let response = put("/api/v1/regions/360105", &other).await.expect("put");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    let (status, plan) = app.post_json("/api/v1/regions/360104/retire", Some(&token), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(count(&plan, "regions", "retired"), 1, "{plan}");
+    let (_, listed) = app.get("/api/v1/regions").await;
+    assert_eq!(listed["count"], 0, "retired regions are not listed by default: {listed}");
+    let (_, listed) = app.get("/api/v1/regions?include_retired=true").await;
+    assert_eq!(listed["items"][0]["retired"], true, "{listed}");
+
+    // A chief may read the registry but not write it.
+    let chief = app.user_token(Role::Chief).await;
+    let (status, _) = app.post_json("/api/v1/regions", Some(&chief), &region).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.get_as("/api/v1/regions", Some(&chief)).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -96,6 +96,15 @@ pub enum RegistryCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Import a nation's registry (sections, reaches, 10,000 chiefs and their terms) in a fresh database and
+    /// time it, a repeat import, the section list, a section's chain and the export
+    Registry {
+        #[arg(long, default_value_t = 3641)]
+        sections: usize,
+        /// An empty database to build in [default: a temporary SQLite file]
+        #[arg(long, value_name = "URL")]
+        into: Option<String>,
+    },
     /// Build a nation's registry and history in a fresh database, then time the assessment, the section list
     /// and a section's detail, each with its peak memory
     Assessment {

@@ -3,12 +3,16 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use models::domain::Code;
-use models::registry::{self, Plan, Registry, RegistryError, RegistryProblem};
+use models::domain::{Code, quote};
+use models::registry::{
+    self, AppointmentRow, ChiefRow, Intent, Kind, Plan, ReachRow, RegionRow, Registry, RegistryError, RegistryProblem,
+    SectionRow, WaterBodyRow,
+};
 
 use crate::auth::Access;
 use crate::error::{ApiError, Detail, ErrorResponse};
@@ -73,9 +77,16 @@ pub fn registry_error(e: RegistryError, place: impl Fn(&RegistryProblem) -> Opti
             &format!("{} problem(s) in the registry; nothing was changed", problems.len()),
             problems.iter().map(|p| detail_of(p, place(p))).collect(),
         ),
-        RegistryError::NotFound { kind, key } => {
-            ApiError::not_found(&format!("{}“{key}”", kind.zh()), &format!("{} '{key}'", kind.as_str()))
-        }
+        RegistryError::NotFound { kind, key } => ApiError::not_found(
+            &format!("{}“{}”", kind.zh(), quote(&key)),
+            &format!("{} '{}'", kind.as_str(), quote(&key)),
+        ),
+        RegistryError::Exists { kind, key } => ApiError::client(
+            StatusCode::CONFLICT,
+            "exists",
+            format!("{}“{}”已登记；修改请用 PUT", kind.zh(), quote(&key)),
+            format!("{} '{}' exists already; change it with PUT", kind.as_str(), quote(&key)),
+        ),
         RegistryError::Db(e) => e.into(),
     }
 }
@@ -272,4 +283,166 @@ pub async fn chain(
             .collect(),
     })
     .into_response())
+}
+
+/// What `retire` may be told: for a section, the last day it served (default today).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetireBody {
+    #[schema(value_type = Option<String>, format = Date)]
+    on: Option<NaiveDate>,
+}
+
+/// The day of a retire request: its body is empty or `{"on": "YYYY-MM-DD"}`.
+fn retire_day(body: &[u8]) -> Result<Option<NaiveDate>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<RetireBody>(body).map(|b| b.on).map_err(|e| {
+        ApiError::invalid(
+            "invalid_body",
+            "请求体须为空，或为 {\"on\": \"YYYY-MM-DD\"}",
+            "the body must be empty or {\"on\": \"YYYY-MM-DD\"}",
+            vec![Detail::new("on", "invalid_body", format!("无法读取：{e}"), format!("unreadable: {e}"))],
+        )
+    })
+}
+
+/// The registry's single writes per kind: create (`POST`), change (`PUT /{code}`), retire
+/// (`POST /{code}/retire`), and read one (`GET /{code}`; sections have their own detail). Each goes
+/// through [`registry::apply_as`] with the row, so it is checked and audited exactly as an import is.
+macro_rules! kind_routes {
+    ($module:ident, $kind:expr, $field:ident, $row:ty, $path:literal, $path_code:literal, $path_retire:literal, $what:literal) => {
+        pub mod $module {
+            use super::*;
+
+            #[doc = concat!("Creates one ", $what, "; 409 when its code is taken.")]
+            #[utoipa::path(post, path = $path, tag = "registry", security(("bearer" = [])), request_body = Object,
+                responses((status = 201, body = PlanDoc), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse),
+                    (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+            pub async fn create(
+                State(state): State<AppState>,
+                access: Access,
+                crate::extract::Json(row): crate::extract::Json<$row>,
+            ) -> Result<(StatusCode, Json<Plan>), ApiError> {
+                let rows = Registry { $field: vec![row], ..Registry::default() };
+                let plan = registry::apply_as(&state.db, &rows, Intent::Create, access.auth.actor(), Utc::now())
+                    .await
+                    .map_err(|e| registry_error(e, |_| None))?;
+                Ok((StatusCode::CREATED, Json(plan)))
+            }
+
+            #[doc = concat!("Changes one ", $what, " to the row given (its code as in the path).")]
+            #[utoipa::path(put, path = $path_code, tag = "registry", security(("bearer" = [])), request_body = Object,
+                params(("code" = String, Path, description = "Code")),
+                responses((status = 200, body = PlanDoc), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse),
+                    (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+            pub async fn change(
+                State(state): State<AppState>,
+                access: Access,
+                Path(code): Path<String>,
+                crate::extract::Json(row): crate::extract::Json<$row>,
+            ) -> Result<Json<Plan>, ApiError> {
+                if row.code != code.trim() {
+                    return Err(ApiError::invalid(
+                        "code_mismatch",
+                        &format!("路径中的编码“{}”与请求中的“{}”不一致；改编码请新建后停用旧的", quote(&code), quote(&row.code)),
+                        &format!("the path's code '{}' differs from the body's '{}'; to recode, create anew and retire the old", quote(&code), quote(&row.code)),
+                        vec![Detail::new("code", "code_mismatch", "编码不一致", "codes differ")],
+                    ));
+                }
+                let rows = Registry { $field: vec![row], ..Registry::default() };
+                let plan = registry::apply_as(&state.db, &rows, Intent::Change, access.auth.actor(), Utc::now())
+                    .await
+                    .map_err(|e| registry_error(e, |_| None))?;
+                Ok(Json(plan))
+            }
+
+            #[doc = concat!("Retires one ", $what, ": kept, with its history, and no longer in service.")]
+            #[utoipa::path(post, path = $path_retire, tag = "registry", security(("bearer" = [])), request_body = RetireBody,
+                params(("code" = String, Path, description = "Code")),
+                responses((status = 200, body = PlanDoc), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse),
+                    (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+            pub async fn retire(
+                State(state): State<AppState>,
+                access: Access,
+                Path(code): Path<String>,
+                body: axum::body::Bytes,
+            ) -> Result<Json<Plan>, ApiError> {
+                let on = retire_day(&body)?;
+                let plan = registry::retire(&state.db, $kind, code.trim(), on, access.auth.actor(), Utc::now())
+                    .await
+                    .map_err(|e| registry_error(e, |_| None))?;
+                Ok(Json(plan))
+            }
+        }
+    };
+}
+
+kind_routes!(
+    region,
+    Kind::Regions,
+    regions,
+    RegionRow,
+    "/api/v1/regions",
+    "/api/v1/regions/{code}",
+    "/api/v1/regions/{code}/retire",
+    "region"
+);
+kind_routes!(
+    water_body,
+    Kind::WaterBodies,
+    water_bodies,
+    WaterBodyRow,
+    "/api/v1/water-bodies",
+    "/api/v1/water-bodies/{code}",
+    "/api/v1/water-bodies/{code}/retire",
+    "water body"
+);
+kind_routes!(
+    reach,
+    Kind::Reaches,
+    reaches,
+    ReachRow,
+    "/api/v1/reaches",
+    "/api/v1/reaches/{code}",
+    "/api/v1/reaches/{code}/retire",
+    "reach"
+);
+kind_routes!(
+    section,
+    Kind::Sections,
+    sections,
+    SectionRow,
+    "/api/v1/sections",
+    "/api/v1/sections/{code}",
+    "/api/v1/sections/{code}/retire",
+    "section"
+);
+kind_routes!(
+    chief,
+    Kind::Chiefs,
+    chiefs,
+    ChiefRow,
+    "/api/v1/chiefs",
+    "/api/v1/chiefs/{code}",
+    "/api/v1/chiefs/{code}/retire",
+    "river chief"
+);
+
+/// Appoints a chief to a reach or a whole water body for a term; a term starting after an open-ended one
+/// of the same reach and level takes over from it.
+#[utoipa::path(post, path = "/api/v1/appointments", tag = "registry", security(("bearer" = [])), request_body = Object,
+    responses((status = 201, body = PlanDoc), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn appoint(
+    State(state): State<AppState>,
+    access: Access,
+    crate::extract::Json(row): crate::extract::Json<AppointmentRow>,
+) -> Result<(StatusCode, Json<Plan>), ApiError> {
+    let rows = Registry { appointments: vec![row], ..Registry::default() };
+    let plan = registry::apply_as(&state.db, &rows, Intent::Create, access.auth.actor(), Utc::now())
+        .await
+        .map_err(|e| registry_error(e, |_| None))?;
+    Ok((StatusCode::CREATED, Json(plan)))
 }

@@ -51,6 +51,9 @@ pub enum RegistryError {
     Invalid(Vec<RegistryProblem>),
     #[error("no {} with code '{key}'", kind.as_str())]
     NotFound { kind: Kind, key: String },
+    /// A create named a code that is stored already.
+    #[error("{} '{key}' exists already", kind.as_str())]
+    Exists { kind: Kind, key: String },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -155,7 +158,7 @@ pub async fn apply_in(
 ) -> Result<Plan, RegistryError> {
     let today = china_day(now);
     let snapshot = Snapshot::load(db).await?;
-    let mut check = Checker { snapshot: &snapshot, registry, today, problems: Vec::new() };
+    let mut check = Checker { snapshot: &snapshot, registry, index: Index::of(registry), today, problems: Vec::new() };
     check.all(db).await?;
     let takeovers = check.appointments();
     if !check.problems.is_empty() {
@@ -353,6 +356,22 @@ impl Snapshot {
         }
     }
 
+    /// Whether a row of `kind` with `key` is stored.
+    pub fn has(&self, kind: Kind, key: &str) -> bool {
+        match kind {
+            Kind::Regions => self.regions.contains_key(key),
+            Kind::WaterBodies => self.water_bodies.contains_key(key),
+            Kind::Reaches => self.reaches.contains_key(key),
+            Kind::Sections => self.sections.contains_key(key),
+            Kind::Chiefs => self.chiefs.contains_key(key),
+            Kind::Targets => key.rsplit_once('/').is_some_and(|(section, year)| {
+                let id = self.sections.get(section).map(|s| s.id);
+                id.zip(year.parse::<i32>().ok()).is_some_and(|k| self.targets.contains_key(&k))
+            }),
+            Kind::Appointments => self.appointments.iter().any(|m| appointment_key(&self.appointment_row(m)) == key),
+        }
+    }
+
     pub fn region_ids(&self) -> HashMap<String, i32> {
         self.regions.values().map(|m| (m.code.clone(), m.id)).collect()
     }
@@ -418,6 +437,96 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Registry, DbErr> {
     Ok(Snapshot::load(db).await?.rows())
 }
 
+/// How a single write from the API treats what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// Create or change, as the import does.
+    Upsert,
+    /// Only create: a row whose key is stored is refused (`Exists`).
+    Create,
+    /// Only change: a row whose key is not stored is refused (`NotFound`).
+    Change,
+}
+
+/// [`apply`] with an intent, for the API's writes of one row (`POST /api/v1/regions` creates,
+/// `PUT /api/v1/regions/{code}` changes).
+pub async fn apply_as(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    intent: Intent,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Plan, RegistryError> {
+    let tx = begin_write(db).await?;
+    if intent != Intent::Upsert {
+        let stored = Snapshot::load(&tx).await?;
+        for (kind, key) in keys(registry) {
+            let exists = stored.has(kind, &key);
+            match intent {
+                Intent::Create if exists => return Err(RegistryError::Exists { kind, key }),
+                Intent::Change if !exists => return Err(RegistryError::NotFound { kind, key }),
+                _ => {}
+            }
+        }
+    }
+    let plan = apply_in(&tx, registry, actor, now).await?;
+    tx.commit().await?;
+    Ok(plan)
+}
+
+/// Retires the stored row of `kind` with `code` (a section from `on`, default today), as a row marked
+/// retired would: the same checks, the same audit entry.
+pub async fn retire(
+    db: &DatabaseConnection,
+    kind: Kind,
+    code: &str,
+    on: Option<NaiveDate>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Plan, RegistryError> {
+    let stored = export(db).await?;
+    let missing = || RegistryError::NotFound { kind, key: code.to_string() };
+    let mut one = Registry::default();
+    match kind {
+        Kind::Regions => {
+            let row = stored.regions.into_iter().find(|r| r.code == code).ok_or_else(missing)?;
+            one.regions.push(RegionRow { retired: true, ..row });
+        }
+        Kind::WaterBodies => {
+            let row = stored.water_bodies.into_iter().find(|r| r.code == code).ok_or_else(missing)?;
+            one.water_bodies.push(WaterBodyRow { retired: true, ..row });
+        }
+        Kind::Reaches => {
+            let row = stored.reaches.into_iter().find(|r| r.code == code).ok_or_else(missing)?;
+            one.reaches.push(ReachRow { retired: true, ..row });
+        }
+        Kind::Sections => {
+            let row = stored.sections.into_iter().find(|r| r.code == code).ok_or_else(missing)?;
+            let active_to = row.active_to.or(on).or(Some(china_day(now)));
+            one.sections.push(SectionRow { active_to, ..row });
+        }
+        Kind::Chiefs => {
+            let row = stored.chiefs.into_iter().find(|r| r.code == code).ok_or_else(missing)?;
+            one.chiefs.push(ChiefRow { retired: true, ..row });
+        }
+        Kind::Targets | Kind::Appointments => return Err(missing()),
+    }
+    apply(db, &one, actor, now, false).await
+}
+
+/// Every row's kind and key.
+fn keys(r: &Registry) -> Vec<(Kind, String)> {
+    let mut keys = Vec::new();
+    keys.extend(r.regions.iter().map(|x| (Kind::Regions, x.code.clone())));
+    keys.extend(r.water_bodies.iter().map(|x| (Kind::WaterBodies, x.code.clone())));
+    keys.extend(r.reaches.iter().map(|x| (Kind::Reaches, x.code.clone())));
+    keys.extend(r.sections.iter().map(|x| (Kind::Sections, x.code.clone())));
+    keys.extend(r.targets.iter().map(|x| (Kind::Targets, target_key(x))));
+    keys.extend(r.chiefs.iter().map(|x| (Kind::Chiefs, x.code.clone())));
+    keys.extend(r.appointments.iter().map(|x| (Kind::Appointments, appointment_key(x))));
+    keys
+}
+
 /// A term that an appointment in the batch ends: the earlier, open-ended appointment to the same reach
 /// and level, which the new one takes over from its first day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -433,9 +542,33 @@ enum TermRef {
     Batch(usize),
 }
 
+/// The batch's rows by code, so that each reference is one lookup (an import of 10,000 appointments
+/// names 10,000 chiefs).
+#[derive(Default)]
+struct Index<'a> {
+    regions: HashMap<&'a str, RegionLevel>,
+    water_bodies: BTreeSet<&'a str>,
+    /// Reach → its water body.
+    reaches: HashMap<&'a str, &'a str>,
+    /// Chief → level and whether retired.
+    chiefs: HashMap<&'a str, (ChiefLevel, bool)>,
+}
+
+impl<'a> Index<'a> {
+    fn of(r: &'a Registry) -> Self {
+        Index {
+            regions: r.regions.iter().map(|x| (x.code.as_str(), x.level)).collect(),
+            water_bodies: r.water_bodies.iter().map(|x| x.code.as_str()).collect(),
+            reaches: r.reaches.iter().map(|x| (x.code.as_str(), x.water_body.as_str())).collect(),
+            chiefs: r.chiefs.iter().map(|x| (x.code.as_str(), (x.level, x.retired))).collect(),
+        }
+    }
+}
+
 struct Checker<'a> {
     snapshot: &'a Snapshot,
     registry: &'a Registry,
+    index: Index<'a>,
     today: NaiveDate,
     problems: Vec<RegistryProblem>,
 }
@@ -468,25 +601,19 @@ impl Checker<'_> {
     }
 
     fn region_level(&self, code: &str) -> Option<RegionLevel> {
-        self.registry
-            .regions
-            .iter()
-            .find(|r| r.code == code)
-            .map(|r| r.level)
-            .or_else(|| self.snapshot.regions.get(code).map(|r| r.level))
+        self.index.regions.get(code).copied().or_else(|| self.snapshot.regions.get(code).map(|r| r.level))
     }
 
     fn has_water_body(&self, code: &str) -> bool {
-        self.snapshot.water_bodies.contains_key(code) || self.registry.water_bodies.iter().any(|w| w.code == code)
+        self.snapshot.water_bodies.contains_key(code) || self.index.water_bodies.contains(code)
     }
 
     /// A reach's water body, from the batch or the store.
     fn reach_water_body(&self, code: &str) -> Option<String> {
-        self.registry
+        self.index
             .reaches
-            .iter()
-            .find(|r| r.code == code)
-            .map(|r| r.water_body.clone())
+            .get(code)
+            .map(|w| w.to_string())
             .or_else(|| self.snapshot.reaches.get(code).map(|r| self.snapshot.water_body_code(r.water_body_id)))
     }
 
@@ -799,12 +926,9 @@ impl Checker<'_> {
     fn appointments(&mut self) -> Vec<Takeover> {
         let r = self.registry;
         let s = self.snapshot;
+        let batch_chiefs = self.index.chiefs.clone();
         let chief_level = |code: &str| -> Option<(ChiefLevel, bool)> {
-            r.chiefs
-                .iter()
-                .find(|c| c.code == code)
-                .map(|c| (c.level, c.retired))
-                .or_else(|| s.chiefs.get(code).map(|c| (c.level, c.retired_on.is_some())))
+            batch_chiefs.get(code).copied().or_else(|| s.chiefs.get(code).map(|c| (c.level, c.retired_on.is_some())))
         };
         // Every term by (water body, reach, level): stored ones (as they are unless the batch restates them),
         // then the batch's.
@@ -984,6 +1108,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         let db = self.db;
         // Regions: create without parents, then set every batch row's parent (parents may come later).
         let mut touched: Vec<&RegionRow> = Vec::new();
+        let mut new_regions = Vec::new();
         for row in &r.regions {
             let stored = self.snapshot.regions.get(&row.code);
             let before = stored.map(|m| self.snapshot.region_row(m));
@@ -993,16 +1118,14 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             match (change, stored) {
                 (None, _) => {}
                 (Some(_), None) => {
-                    regions::ActiveModel {
+                    new_regions.push(regions::ActiveModel {
                         code: Set(row.code.clone()),
                         name: Set(row.name.clone()),
                         level: Set(row.level),
                         parent_id: Set(None),
                         retired_on: Set(self.retired_on(row.retired, None)),
                         ..Default::default()
-                    }
-                    .insert(db)
-                    .await?;
+                    });
                     touched.push(row);
                 }
                 (Some(_), Some(m)) => {
@@ -1016,9 +1139,14 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
             self.plan.record(Kind::Regions, row.code.clone(), change, before.map(|b| json(&b)), json(&incoming));
         }
+        insert_chunked(db, new_regions).await?;
         let region_ids = self.region_ids().await?;
         for row in touched {
+            let stored_parent = self.snapshot.regions.get(&row.code).and_then(|m| m.parent_id);
             let parent_id = row.parent.as_ref().and_then(|p| region_ids.get(p).copied());
+            if parent_id == stored_parent {
+                continue;
+            }
             regions::Entity::update_many()
                 .col_expr(regions::Column::ParentId, parent_id.into())
                 .filter(regions::Column::Code.eq(row.code.as_str()))
@@ -1028,6 +1156,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
 
         // Water bodies, the same way, then the regions they cross.
         let mut touched: Vec<&WaterBodyRow> = Vec::new();
+        let mut new_waters = Vec::new();
         for row in &r.water_bodies {
             let stored = self.snapshot.water_bodies.get(&row.code);
             let before = stored.map(|m| self.snapshot.water_body_row(m));
@@ -1039,7 +1168,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             match (change, stored) {
                 (None, _) => {}
                 (Some(_), None) => {
-                    water_bodies::ActiveModel {
+                    new_waters.push(water_bodies::ActiveModel {
                         code: Set(row.code.clone()),
                         name: Set(row.name.clone()),
                         kind: Set(row.kind),
@@ -1047,9 +1176,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         parent_id: Set(None),
                         retired_on: Set(self.retired_on(row.retired, None)),
                         ..Default::default()
-                    }
-                    .insert(db)
-                    .await?;
+                    });
                     touched.push(row);
                 }
                 (Some(_), Some(m)) => {
@@ -1064,30 +1191,40 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
             self.plan.record(Kind::WaterBodies, row.code.clone(), change, before.map(|b| json(&b)), json(&incoming));
         }
+        insert_chunked(db, new_waters).await?;
         let water_body_ids = self.water_body_ids().await?;
+        let mut relinked = Vec::new();
+        let mut links = Vec::new();
         for row in touched {
             let Some(&id) = water_body_ids.get(&row.code) else { continue };
+            let stored = self.snapshot.water_bodies.get(&row.code);
             let parent_id = row.parent.as_ref().and_then(|p| water_body_ids.get(p).copied());
-            water_bodies::Entity::update_many()
-                .col_expr(water_bodies::Column::ParentId, parent_id.into())
-                .filter(water_bodies::Column::Id.eq(id))
-                .exec(db)
-                .await?;
-            water_body_regions::Entity::delete_many()
-                .filter(water_body_regions::Column::WaterBodyId.eq(id))
-                .exec(db)
-                .await?;
-            let links: BTreeSet<i32> = row.regions.iter().filter_map(|c| region_ids.get(c).copied()).collect();
-            if !links.is_empty() {
-                water_body_regions::Entity::insert_many(links.into_iter().map(|region_id| {
-                    water_body_regions::ActiveModel { water_body_id: Set(id), region_id: Set(region_id) }
-                }))
-                .exec_without_returning(db)
-                .await?;
+            if parent_id != stored.and_then(|m| m.parent_id) {
+                water_bodies::Entity::update_many()
+                    .col_expr(water_bodies::Column::ParentId, parent_id.into())
+                    .filter(water_bodies::Column::Id.eq(id))
+                    .exec(db)
+                    .await?;
             }
+            if stored.is_some() {
+                relinked.push(id);
+            }
+            let regions: BTreeSet<i32> = row.regions.iter().filter_map(|c| region_ids.get(c).copied()).collect();
+            links.extend(regions.into_iter().map(|region_id| water_body_regions::ActiveModel {
+                water_body_id: Set(id),
+                region_id: Set(region_id),
+            }));
         }
+        for chunk in relinked.chunks(INSERT_CHUNK) {
+            water_body_regions::Entity::delete_many()
+                .filter(water_body_regions::Column::WaterBodyId.is_in(chunk.iter().copied()))
+                .exec(db)
+                .await?;
+        }
+        insert_chunked(db, links).await?;
 
         // Reaches.
+        let mut new_reaches = Vec::new();
         for row in &r.reaches {
             let stored = self.snapshot.reaches.get(&row.code);
             let before = stored.map(|m| self.snapshot.reach_row(m));
@@ -1098,19 +1235,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let region_id = region_ids.get(&row.region).copied().unwrap_or_default();
             match (change, stored) {
                 (None, _) => {}
-                (Some(_), None) => {
-                    reaches::ActiveModel {
-                        code: Set(row.code.clone()),
-                        name: Set(row.name.clone()),
-                        water_body_id: Set(water_body_id),
-                        region_id: Set(region_id),
-                        description: Set(row.description.clone()),
-                        retired_on: Set(self.retired_on(row.retired, None)),
-                        ..Default::default()
-                    }
-                    .insert(db)
-                    .await?;
-                }
+                (Some(_), None) => new_reaches.push(reaches::ActiveModel {
+                    code: Set(row.code.clone()),
+                    name: Set(row.name.clone()),
+                    water_body_id: Set(water_body_id),
+                    region_id: Set(region_id),
+                    description: Set(row.description.clone()),
+                    retired_on: Set(self.retired_on(row.retired, None)),
+                    ..Default::default()
+                }),
                 (Some(_), Some(m)) => {
                     let mut am = m.clone().into_active_model();
                     am.name = Set(row.name.clone());
@@ -1123,6 +1256,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
             self.plan.record(Kind::Reaches, row.code.clone(), change, before.map(|b| json(&b)), json(&incoming));
         }
+        insert_chunked(db, new_reaches).await?;
         let reach_ids: HashMap<String, i32> = reaches::Entity::find()
             .select_only()
             .columns([reaches::Column::Code, reaches::Column::Id])
@@ -1359,6 +1493,19 @@ impl<C: ConnectionTrait> Writer<'_, C> {
 
 /// Rows per multi-row insert: at most 16 columns, under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 1000;
+
+/// Inserts `rows` a chunk per statement.
+async fn insert_chunked<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
 
 /// The stored rows of one kind with `code` (targets: `SECTION/YEAR`; appointments: their key).
 pub async fn find(db: &impl ConnectionTrait, kind: Kind, key: &str) -> Result<Option<Value>, DbErr> {

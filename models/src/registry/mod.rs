@@ -6,8 +6,8 @@ pub mod apply;
 pub mod rows;
 
 pub use apply::{
-    Change, ChangeKind, Counts, Plan, RegistryError, RegistryProblem, Snapshot, apply, apply_in, appointment_key,
-    export, target_key,
+    Change, ChangeKind, Counts, Intent, Plan, RegistryError, RegistryProblem, Snapshot, apply, apply_as, apply_in,
+    appointment_key, export, retire, target_key,
 };
 pub use rows::{
     AppointmentRow, ChiefRow, Kind, Origin, ReachRow, RegionRow, Registry, SectionRow, TargetRow, WaterBodyRow,
