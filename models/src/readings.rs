@@ -257,7 +257,7 @@ async fn store_one(
         sampled_at: r.sampled_at,
         class,
         evaluated: r.parameter.is_evaluated(kind) && r.quality_flag.is_valid_for_evaluation(),
-        target: ctx.target(),
+        target: ctx.target_at(r.sampled_at),
     };
     let inserted = readings::Entity::insert(readings::ActiveModel {
         section_id: Set(ctx.section.id),

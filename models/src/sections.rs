@@ -2,20 +2,22 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait, Func},
 };
 
 use crate::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
-use crate::entities::{regions, section_latest, sections, water_bodies};
+use crate::entities::{regions, section_latest, section_targets, sections, water_bodies};
 
 /// A section with what judging a reading needs to know about it.
 #[derive(Debug, Clone)]
 pub struct SectionContext {
     pub section: sections::Model,
     pub water_body: water_bodies::Model,
+    /// Targets set for particular years.
+    pub yearly_targets: std::collections::BTreeMap<i32, WaterClass>,
 }
 
 impl SectionContext {
@@ -23,8 +25,15 @@ impl SectionContext {
         self.water_body.kind
     }
 
+    /// The standing target.
     pub fn target(&self) -> WaterClass {
         self.section.target_class
+    }
+
+    /// The target in force when a sample was taken: its year's (China Standard Time), else the standing one.
+    pub fn target_at(&self, at: DateTime<Utc>) -> WaterClass {
+        let year = at.with_timezone(&chrono_tz::Asia::Shanghai).year();
+        self.yearly_targets.get(&year).copied().unwrap_or(self.section.target_class)
     }
 }
 
@@ -46,10 +55,18 @@ pub async fn find_by_codes(
         .filter(Expr::expr(Func::lower(Expr::col((sections::Entity, sections::Column::Code)))).is_in(keys))
         .all(db)
         .await?;
+    let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
+    let mut targets: HashMap<i32, std::collections::BTreeMap<i32, WaterClass>> = HashMap::new();
+    for t in section_targets::Entity::find().filter(section_targets::Column::SectionId.is_in(ids)).all(db).await? {
+        targets.entry(t.section_id).or_default().insert(t.year, t.target_class);
+    }
     Ok(with_water_bodies(db, rows)
         .await?
         .into_iter()
-        .map(|(section, water_body)| (code_key(&section.code), SectionContext { section, water_body }))
+        .map(|(section, water_body)| {
+            let yearly_targets = targets.remove(&section.id).unwrap_or_default();
+            (code_key(&section.code), SectionContext { section, water_body, yearly_targets })
+        })
         .collect())
 }
 

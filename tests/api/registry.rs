@@ -274,3 +274,137 @@ async fn one_row_at_a_time_create_refuses_a_taken_code_change_needs_a_stored_one
     let (status, _) = app.get_as("/api/v1/regions", Some(&chief)).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_years_own_target_judges_that_years_samples() {
+    let app = spawn_app().await;
+    let token = app.user_token(Role::Bureau).await;
+    let mut rows = registry();
+    let year = chrono::Datelike::year(&today());
+    rows["targets"] = json!([{"section": "QYP-01", "year": year, "target": "II"}]);
+    let (status, plan) = write(&app, &token, &rows, false).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(count(&plan, "targets", "created"), 1);
+
+    // NH3-N 0.8 is class III: it meets the standing target III, not this year's II.
+    let now = Utc::now();
+    let last_year = now - TimeDelta::days(366);
+    let (status, body) = app
+        .post_readings(
+            Some(&token),
+            json!([
+                {"section": "QYP-01", "parameter": "nh3n", "sampled_at": now.to_rfc3339(), "value": 0.8},
+                {"section": "QYP-01", "parameter": "nh3n", "sampled_at": last_year.to_rfc3339(), "value": 0.8}
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let results = body["results"].as_array().expect("results");
+    assert_eq!((results[0]["target_class"].as_str(), results[0]["meets_target"].as_bool()), (Some("II"), Some(false)));
+    assert_eq!((results[1]["target_class"].as_str(), results[1]["meets_target"].as_bool()), (Some("III"), Some(true)));
+
+    // A bad year or a 劣V target is refused.
+    let bad = json!({"targets": [{"section": "QYP-01", "year": 1970, "target": "劣V"}]});
+    let (status, body) = write(&app, &token, &bad, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let codes: Vec<&str> =
+        body["error"]["details"].as_array().expect("details").iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["invalid_year", "invalid_target"]);
+}
+
+async fn upload(app: &TestApp, token: &str, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[tokio::test]
+async fn the_bureaus_spreadsheets_import_with_every_problem_at_its_cell() {
+    let app = spawn_app().await;
+    let token = app.user_token(Role::Bureau).await;
+    let (status, plan) = write(&app, &token, &registry(), false).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+
+    // The exported workbook imports as it is: nothing changes.
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/registry/export?format=xlsx"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let workbook = response.bytes().await.expect("bytes").to_vec();
+    let (status, plan) = upload(&app, &token, "/api/v1/registry/import", XLSX, workbook).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(plan["changes"].as_array().map(Vec::len), Some(0), "{plan}");
+    assert_eq!(count(&plan, "chiefs", "unchanged"), 3, "{plan}");
+
+    // A GBK CSV of sections as Chinese Excel saves it, with the forms bureaus write (Ⅲ类, 区控).
+    let csv = "断面编码,断面名称,水体编码,河段编码,区划代码,经度,纬度,控制级别,目标水质\r\n\
+               QYP-02,洪都桥下游,FHGD,FHGD-HD,360104001000,115.92,28.62,区控,Ⅲ类\r\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let (status, plan) = upload(&app, &token, "/api/v1/registry/import?dry_run=true", "text/csv", gbk.to_vec()).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!((count(&plan, "sections", "created"), plan["dry_run"].as_bool()), (1, Some(true)));
+    assert!(models::sections::find_by_code(&app.db, "QYP-02").await.expect("db").is_none(), "a dry run stores nothing");
+    let (status, plan) = upload(&app, &token, "/api/v1/registry/import", "text/csv", gbk.to_vec()).await;
+    assert_eq!((status, count(&plan, "sections", "created")), (StatusCode::OK, 1), "{plan}");
+
+    // Cell problems are named by line and column, every one of them; then problems found against what is
+    // stored, at their cells too.
+    let messages = |body: &Value| -> Vec<String> {
+        body["error"]["details"]
+            .as_array()
+            .expect("details")
+            .iter()
+            .filter_map(|d| d["message_en"].as_str().map(String::from))
+            .collect()
+    };
+    let csv = "断面编码,断面名称,水体编码,区划代码,控制级别,目标水质\n\
+               QYP-03,甲,FHGD,360104001000,区控,劣V\n\
+               QYP-04,乙,FHGD,360104001000,县级以上,II\n";
+    let (status, body) = upload(&app, &token, "/api/v1/registry/import", "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let found = messages(&body);
+    assert!(found.iter().any(|m| m.contains("line 2") && m.contains("目标水质")), "{found:?}");
+    assert!(found.iter().any(|m| m.contains("line 3") && m.contains("控制级别")), "{found:?}");
+    let csv = "断面编码,断面名称,水体编码,区划代码,控制级别,目标水质\n\
+               QYP-04,乙,NOWHERE,360104001000,区控,II\n";
+    let (status, body) = upload(&app, &token, "/api/v1/registry/import", "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let found = messages(&body);
+    assert!(found.iter().any(|m| m.contains("line 2") && m.contains("水体编码") && m.contains("NOWHERE")), "{found:?}");
+    assert!(models::sections::find_by_code(&app.db, "QYP-04").await.expect("db").is_none(), "nothing half-stored");
+
+    // A row that would retire a section with a live alert is refused at its cell.
+    let (status, body) = app
+        .post_readings(
+            Some(&token),
+            json!([{"section": "QYP-01", "parameter": "nh3n", "sampled_at": Utc::now().to_rfc3339(), "value": 1.8}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let csv = format!(
+        "断面编码,断面名称,水体编码,河段编码,区划代码,经度,纬度,控制级别,目标水质,停用日期\n\
+         QYP-01,洪都桥,FHGD,FHGD-HD,360104001000,115.91,28.63,区控,III,{}\n",
+        today()
+    );
+    let (status, body) = upload(&app, &token, "/api/v1/registry/import", "text/csv", csv.into_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let detail = &body["error"]["details"][0];
+    assert_eq!(detail["code"], "open_alerts", "{body}");
+    assert!(detail["message_en"].as_str().is_some_and(|m| m.contains("line 2") && m.contains("停用日期")), "{body}");
+
+    // Neither JSON nor a spreadsheet: 415.
+    let (status, _) = upload(&app, &token, "/api/v1/registry/import", "image/png", vec![0x89, b'P']).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}

@@ -147,12 +147,35 @@ pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
 /// `riverchief registry import|export`.
 pub async fn registry(settings: &Settings, action: crate::cli::args::RegistryCommand) -> anyhow::Result<()> {
     use crate::cli::args::RegistryCommand;
+    use crate::tabular::registry as sheets;
     use models::registry::Registry;
-    let db = open_database(settings).await?;
     match action {
-        RegistryCommand::Import { files, dry_run } => {
-            let mut rows = Registry::default();
-            for file in &files {
+        RegistryCommand::Import { files, kind, dry_run } => {
+            let kind = match kind.as_deref() {
+                None => None,
+                Some(k) => Some(sheets::kind_of_name(k).ok_or_else(|| {
+                    anyhow::anyhow!("--kind {k}: not a kind (regions, water_bodies, reaches, sections, targets, chiefs, appointments)")
+                })?),
+            };
+            let (json, tables): (Vec<_>, Vec<_>) =
+                files.into_iter().partition(|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")));
+            let (mut rows, layout) = if tables.is_empty() {
+                (Registry::default(), sheets::Layout::default())
+            } else {
+                match sheets::read_files(&tables, kind) {
+                    Ok(read) => read,
+                    Err(e) => {
+                        for p in e.problems() {
+                            eprintln!("{p}\n  {}", p.zh());
+                        }
+                        if e.problems().is_empty() {
+                            bail!("{e}\n{}", e.zh());
+                        }
+                        bail!("{} problem(s) in the files; nothing was stored", e.problems().len());
+                    }
+                }
+            };
+            for file in &json {
                 let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
                 let part: Registry =
                     serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -164,13 +187,21 @@ pub async fn registry(settings: &Settings, action: crate::cli::args::RegistryCom
                 rows.chiefs.extend(part.chiefs);
                 rows.appointments.extend(part.appointments);
             }
+            let db = open_database(settings).await?;
             let started = std::time::Instant::now();
             let plan =
                 match models::registry::apply(&db, &rows, Actor::cli("registry import"), Utc::now(), dry_run).await {
                     Ok(plan) => plan,
                     Err(models::registry::RegistryError::Invalid(problems)) => {
                         for p in &problems {
-                            eprintln!("{} {}: {}: {}（{}）", p.kind.as_str(), p.key, p.field, p.en, p.zh);
+                            // A CSV file's line is shown with the file's name; a sheet names itself.
+                            let place = sheets::locate(&layout, p.kind, &p.origin, p.field)
+                                .map(|place| match (&place.position, p.origin.sheet.as_deref()) {
+                                    (crate::tabular::Position::Line(_), Some(file)) => format!("{file}, {place}: "),
+                                    _ => format!("{place}: "),
+                                })
+                                .unwrap_or_default();
+                            eprintln!("{place}{} {}: {}: {}\n  {}", p.kind.as_str(), p.key, p.field, p.en, p.zh);
                         }
                         bail!("{} problem(s); nothing was stored", problems.len());
                     }
@@ -197,11 +228,30 @@ pub async fn registry(settings: &Settings, action: crate::cli::args::RegistryCom
             Ok(())
         }
         RegistryCommand::Export { out } => {
+            let db = open_database(settings).await?;
             let rows = models::registry::export(&db).await?;
-            let json = serde_json::to_string_pretty(&rows)?;
-            match out {
-                Some(path) => std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?,
-                None => println!("{json}"),
+            let Some(path) = out else {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(());
+            };
+            let is_dir = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
+            let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+            if is_dir {
+                std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+                for kind in sheets::KINDS {
+                    let file = path.join(format!("{}.csv", sheets::key(kind)));
+                    let out = std::fs::File::create(&file).with_context(|| format!("writing {}", file.display()))?;
+                    sheets::write_csv(kind, &rows, std::io::BufWriter::new(out))?;
+                }
+                println!("wrote {} CSV files to {}", sheets::KINDS.len(), path.display());
+            } else if ext.as_deref() == Some("xlsx") {
+                let bytes = sheets::write_xlsx(&rows)?;
+                std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
+            } else {
+                std::fs::write(&path, serde_json::to_string_pretty(&rows)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
             }
             Ok(())
         }

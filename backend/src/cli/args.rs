@@ -77,19 +77,24 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
-    /// Create, change and retire what the files say, all or nothing; the same file twice changes nothing.
-    /// FILE is JSON as `registry export` writes it (`{"regions": […], "sections": […], …}`)
+    /// Create, change and retire what the files say, all or nothing; the same files twice change nothing.
+    /// FILE is an XLSX workbook (a sheet per kind: 行政区划, 水体, 河段, 监测断面, 年度目标, 河长, 河长任命),
+    /// a CSV file of one kind (UTF-8 or GBK; the kind from --kind, the file's name, or its header), or
+    /// JSON as `registry export --out x.json` writes it
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The kind of every CSV file: regions, water_bodies, reaches, sections, targets, chiefs, appointments
+        #[arg(long)]
+        kind: Option<String>,
         /// Check and report what would be created, changed and retired; store nothing
         #[arg(long)]
         dry_run: bool,
     },
-    /// Write the whole registry as JSON, in the form `registry import` reads
+    /// Write the whole registry in the form `registry import` reads: `--out x.xlsx` a workbook, `--out DIR/`
+    /// a CSV file per kind (UTF-8 with BOM), `--out x.json` or no --out JSON
     Export {
-        /// Where to write [default: standard output]
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE|DIR")]
         out: Option<PathBuf>,
     },
 }

@@ -136,6 +136,7 @@ fn routes() -> Routes {
         .api(Api(Action::ReadAlerts), routes!(alerts::list))
         .api(Api(Action::ManageRegistry), routes!(registry::write))
         .api(Api(Action::ManageRegistry), routes!(registry::export))
+        .api(Api(Action::ManageRegistry), routes!(registry::import))
         .api(Api(Action::ReadSections), routes!(registry::regions))
         .api(Api(Action::ReadSections), routes!(registry::water_bodies))
         .api(Api(Action::ReadSections), routes!(registry::reaches))

@@ -60,16 +60,16 @@ pub struct WriteQuery {
 
 /// The detail of one registry problem: the field as `kind[key].field`, the row's place when it came from a
 /// file.
-pub fn detail_of(p: &RegistryProblem, place: Option<String>) -> Detail {
+pub fn detail_of(p: &RegistryProblem, place: Option<crate::tabular::Place>) -> Detail {
     let field = format!("{}[{}].{}", p.kind.as_str(), p.key, p.field);
     let (zh, en) = match place {
-        Some(place) => (format!("{place}：{}", p.zh), format!("{place}: {}", p.en)),
+        Some(place) => (format!("{}：{}", place.zh(), p.zh), format!("{place}: {}", p.en)),
         None => (p.zh.clone(), p.en.clone()),
     };
     Detail::new(&field, p.code, zh, en)
 }
 
-pub fn registry_error(e: RegistryError, place: impl Fn(&RegistryProblem) -> Option<String>) -> ApiError {
+pub fn registry_error(e: RegistryError, place: impl Fn(&RegistryProblem) -> Option<crate::tabular::Place>) -> ApiError {
     match e {
         RegistryError::Invalid(problems) => ApiError::invalid(
             "invalid_registry",
@@ -112,11 +112,11 @@ pub async fn write(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    /// `json` (the default and, for now, the only format).
+    /// `json` (default) or `xlsx` (a sheet per kind, as the import reads).
     format: Option<String>,
 }
 
-/// The whole registry, as the rows `POST /api/v1/registry` takes.
+/// The whole registry, as the rows `POST /api/v1/registry` takes, or as the workbook the import reads.
 #[utoipa::path(get, path = "/api/v1/registry/export", tag = "registry", security(("bearer" = [])),
     params(ExportQuery),
     responses((status = 200, body = RegistryDoc), (status = 422, body = ErrorResponse),
@@ -125,13 +125,103 @@ pub async fn export(State(state): State<AppState>, Query(query): Query<ExportQue
     let rows = registry::export(&state.db).await?;
     match query.format.as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref() {
         None | Some("json") => Ok(Json(rows).into_response()),
+        Some("xlsx") => {
+            let bytes = crate::tabular::registry::write_xlsx(&rows).map_err(|e| ApiError::Internal(e.into()))?;
+            Ok((
+                StatusCode::OK,
+                [
+                    (axum::http::header::CONTENT_TYPE, XLSX),
+                    (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"registry.xlsx\""),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
         Some(other) => Err(ApiError::invalid_query(vec![Detail::new(
             "format",
             "invalid_format",
-            format!("format 须为 json，而不是“{}”", models::domain::quote(other)),
-            format!("format must be json, not '{}'", models::domain::quote(other)),
+            format!("format 须为 json 或 xlsx，而不是“{}”", models::domain::quote(other)),
+            format!("format must be json or xlsx, not '{}'", models::domain::quote(other)),
         )])),
     }
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// The kind of a CSV body (regions, water_bodies, reaches, sections, targets, chiefs, appointments);
+    /// else told by its header. A workbook names its kinds by sheet.
+    kind: Option<String>,
+    /// Check and report what would change, store nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// Imports the bureau's spreadsheet: a CSV file of one kind (UTF-8 or GBK) or an XLSX workbook with a sheet
+/// per kind, all or nothing, every problem named by sheet or line, row and column.
+#[utoipa::path(post, path = "/api/v1/registry/import", tag = "registry", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV, or an XLSX workbook (its media type)"),
+    responses((status = 200, body = PlanDoc), (status = 422, body = ErrorResponse), (status = 415, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn import(
+    State(state): State<AppState>,
+    access: Access,
+    Query(query): Query<ImportQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Plan>, ApiError> {
+    use crate::tabular::registry as sheets;
+    let kind = match query.kind.as_deref() {
+        None => None,
+        Some(k) => Some(sheets::kind_of_name(k).ok_or_else(|| {
+            ApiError::invalid_query(vec![Detail::new(
+                "kind",
+                "invalid_kind",
+                format!("kind“{}”不是登记类别", quote(k)),
+                format!("kind '{}' is not a kind of the registry", quote(k)),
+            )])
+        })?),
+    };
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let read = match media.as_str() {
+        XLSX => sheets::read_xlsx(std::io::Cursor::new(body.to_vec())),
+        "text/csv" | "text/plain" | "application/csv" => {
+            sheets::read_csv("upload.csv", kind, std::io::Cursor::new(body.to_vec()))
+        }
+        _ => {
+            return Err(ApiError::client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请上传 CSV（text/csv）或 XLSX 文件",
+                "send CSV (text/csv) or an XLSX workbook",
+            ));
+        }
+    };
+    let (rows, layout) = read.map_err(|e| {
+        let details: Vec<Detail> =
+            e.problems().iter().map(|p| Detail::new(&p.place.to_string(), p.code, p.zh(), p.to_string())).collect();
+        if details.is_empty() {
+            ApiError::invalid("unreadable_file", &e.zh(), &e.to_string(), Vec::new())
+        } else {
+            ApiError::invalid(
+                "invalid_file",
+                &format!("文件有 {} 处错误，未作任何修改", details.len()),
+                &format!("{} problem(s) in the file; nothing was changed", details.len()),
+                details,
+            )
+        }
+    })?;
+    let plan = registry::apply(&state.db, &rows, access.auth.actor(), Utc::now(), query.dry_run)
+        .await
+        .map_err(|e| registry_error(e, |p| sheets::locate(&layout, p.kind, &p.origin, p.field)))?;
+    Ok(Json(plan))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

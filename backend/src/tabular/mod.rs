@@ -24,6 +24,7 @@ mod encoding;
 pub mod error;
 pub mod forms;
 pub mod header;
+pub mod registry;
 pub mod time;
 mod xlsx;
 

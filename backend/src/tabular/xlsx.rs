@@ -75,6 +75,18 @@ pub(crate) fn open(source: Box<dyn ReadSeek>, sheet: Option<&str>) -> Result<(He
     Ok((header, XlsxSource { workbook, sheet: name, header_row, width, sheet_names }))
 }
 
+/// A workbook's worksheets (chart sheets left out) in order, each with whether it is visible, for a
+/// caller that reads every sheet.
+pub(crate) fn worksheets(source: Box<dyn ReadSeek>) -> Result<Vec<(String, bool)>, TableError> {
+    let workbook: Workbook = Xlsx::new(source).map_err(xlsx_error)?;
+    Ok(workbook
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
+        .collect())
+}
+
 impl XlsxSource {
     pub(crate) fn sheet(&self) -> &str {
         &self.sheet
