@@ -142,6 +142,19 @@ pub async fn registry(sections: usize, into: Option<&str>) -> anyhow::Result<()>
     let rows =
         measure(&mut steps, "generate the registry", async { Ok(seed::national::registry(sections, today)) }).await?;
     let (chiefs, terms) = (rows.chiefs.len(), rows.appointments.len());
+    let workbook = measure(&mut steps, "write it as an XLSX workbook (what `registry export` writes)", async {
+        Ok(crate::tabular::registry::write_xlsx(&rows)?)
+    })
+    .await?;
+    let size_mb = workbook.len() as f64 / 1e6;
+    let (read, _) =
+        measure(&mut steps, format!("read the workbook ({size_mb:.1} MB) back, every cell checked"), async {
+            Ok(crate::tabular::registry::read_xlsx(std::io::Cursor::new(workbook))?)
+        })
+        .await?;
+    if read.len() != rows.len() {
+        anyhow::bail!("the workbook read back {} rows of {}", read.len(), rows.len());
+    }
     let actor = || models::audit::Actor::cli("bench registry");
     let plan = measure(
         &mut steps,

@@ -57,6 +57,15 @@ async fn the_demo_loads_once_with_what_a_district_needs() {
         assert!(s["latest_class"].is_string(), "{code} has a latest class");
     }
 
+    // The demo chief account signs in as QYP-03's village chief, and the chief list says so.
+    let (status, chiefs) = app.get("/api/v1/chiefs?q=V-QYP-03").await;
+    assert_eq!(status, StatusCode::OK, "{chiefs}");
+    assert_eq!(
+        (chiefs["count"].as_u64(), chiefs["items"][0]["account"].as_str()),
+        (Some(1), Some("chief")),
+        "{chiefs}"
+    );
+
     let browser = app.browser();
     browser.sign_in("bureau", "bureau-demo").await;
     let page = browser.get("/").await.text().await.expect("page");

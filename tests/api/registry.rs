@@ -110,6 +110,18 @@ async fn a_registry_is_written_once_and_a_second_write_of_the_same_rows_changes_
     let codes: Vec<&str> =
         chain["chiefs"].as_array().expect("chiefs").iter().filter_map(|c| c["code"].as_str()).collect();
     assert_eq!(codes, ["V-1", "T-1", "D-1"]);
+
+    // Lists filter by what a bureau looks for.
+    let (_, villages) = app.get("/api/v1/chiefs?level=village").await;
+    let codes: Vec<&str> =
+        villages["items"].as_array().expect("items").iter().filter_map(|c| c["code"].as_str()).collect();
+    assert_eq!(codes, ["V-1"]);
+    let (_, streets) = app.get("/api/v1/regions?level=street&region=360104").await;
+    assert_eq!(streets["count"], 1, "{streets}");
+    let (_, reaches) = app.get("/api/v1/reaches?water_body=fhgd").await;
+    assert_eq!(reaches["count"], 1, "{reaches}");
+    let (_, none) = app.get("/api/v1/water-bodies?kind=lake").await;
+    assert_eq!(none["count"], 0, "{none}");
 }
 
 #[tokio::test]

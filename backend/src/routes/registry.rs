@@ -232,10 +232,32 @@ pub struct ListQuery {
     /// Include retired rows.
     #[serde(default)]
     include_retired: bool,
+    /// Regions, chiefs: of this level (`street`, `village`, …).
+    level: Option<String>,
+    /// Regions: children of this region; reaches, chiefs: in this region.
+    region: Option<String>,
+    /// Reaches: on this water body.
+    water_body: Option<String>,
+    /// Water bodies: of this kind (`river`, `lake`, `reservoir`).
+    kind: Option<String>,
+}
+
+/// Whether a filter, when given, is `value` (codes and keys compared as typed elsewhere: trimmed, ASCII
+/// case ignored).
+fn given(filter: &Option<String>, value: Option<&str>) -> bool {
+    filter.as_deref().is_none_or(|f| value.is_some_and(|v| v.eq_ignore_ascii_case(f.trim())))
 }
 
 fn matches(q: &Option<String>, code: &str, name: &str) -> bool {
     q.as_deref().map(str::trim).filter(|q| !q.is_empty()).is_none_or(|q| code.contains(q) || name.contains(q))
+}
+
+#[derive(Serialize)]
+struct ChiefListed {
+    #[serde(flatten)]
+    row: ChiefRow,
+    /// The username the chief signs in with.
+    account: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -254,7 +276,10 @@ fn listed<T: Serialize>(items: Vec<T>) -> Response {
 pub async fn regions(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
     let rows = registry::export(&state.db).await?.regions;
     Ok(listed(
-        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+        rows.into_iter()
+            .filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name))
+            .filter(|r| given(&f.level, Some(r.level.as_str())) && given(&f.region, r.parent.as_deref()))
+            .collect(),
     ))
 }
 
@@ -264,7 +289,11 @@ pub async fn regions(State(state): State<AppState>, Query(f): Query<ListQuery>) 
 pub async fn water_bodies(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
     let rows = registry::export(&state.db).await?.water_bodies;
     Ok(listed(
-        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+        rows.into_iter()
+            .filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name))
+            .filter(|r| given(&f.kind, Some(r.kind.as_str())))
+            .filter(|r| f.region.as_deref().is_none_or(|g| r.regions.iter().any(|c| c == g.trim())))
+            .collect(),
     ))
 }
 
@@ -274,7 +303,10 @@ pub async fn water_bodies(State(state): State<AppState>, Query(f): Query<ListQue
 pub async fn reaches(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
     let rows = registry::export(&state.db).await?.reaches;
     Ok(listed(
-        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+        rows.into_iter()
+            .filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name))
+            .filter(|r| given(&f.water_body, Some(&r.water_body)) && given(&f.region, Some(&r.region)))
+            .collect(),
     ))
 }
 
@@ -283,8 +315,14 @@ pub async fn reaches(State(state): State<AppState>, Query(f): Query<ListQuery>) 
     responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn chiefs(State(state): State<AppState>, Query(f): Query<ListQuery>) -> Result<Response, ApiError> {
     let rows = registry::export(&state.db).await?.chiefs;
+    // The account each chief signs in with, if any.
+    let accounts = models::users::chief_accounts(&state.db).await?;
     Ok(listed(
-        rows.into_iter().filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name)).collect(),
+        rows.into_iter()
+            .filter(|r| (f.include_retired || !r.retired) && matches(&f.q, &r.code, &r.name))
+            .filter(|r| given(&f.level, Some(r.level.as_str())) && given(&f.region, r.region.as_deref()))
+            .map(|row| ChiefListed { account: accounts.get(&row.code).cloned(), row })
+            .collect::<Vec<_>>(),
     ))
 }
 
