@@ -208,6 +208,7 @@ async fn store(db: &impl ConnectionTrait, d: &Dataset, now: DateTime<Utc>) -> Re
             display_name: u.display_name.as_deref(),
             email: u.email.as_deref(),
             chief_id,
+            chief: None,
             enterprise: u.enterprise.as_deref(),
         };
         users::insert(db, new, Actor::system("seed"), now).await?;

@@ -61,6 +61,8 @@ pub struct NewUser<'a> {
     pub email: Option<&'a str>,
     /// For role chief: the river chief's id.
     pub chief_id: Option<i32>,
+    /// For role chief: the river chief's code (河长编号), the key the registry uses; instead of `chief_id`.
+    pub chief: Option<&'a str>,
     /// For role enterprise: the enterprise's unified social credit code.
     pub enterprise: Option<&'a str>,
 }
@@ -139,7 +141,29 @@ async fn check(db: &impl ConnectionTrait, u: &NewUser<'_>) -> Result<Link, UserE
             format!("role must be one of {}", Role::codes()),
         ));
     }
-    let chief_id = match (role, u.chief_id) {
+    // A chief named by code stands for its id.
+    let mut by_code = u.chief_id;
+    if let Some(code) = u.chief.map(str::trim) {
+        match river_chiefs::Entity::find().filter(river_chiefs::Column::Code.eq(code)).one(db).await? {
+            Some(c) if u.chief_id.is_none_or(|id| id == c.id) => by_code = Some(c.id),
+            Some(_) => problems.push(Problem::new(
+                "chief",
+                "conflicting_chief",
+                "chief 与 chief_id 指的不是同一位河长",
+                "chief and chief_id name different river chiefs",
+            )),
+            None => {
+                problems.push(Problem::new(
+                    "chief",
+                    "unknown_chief",
+                    format!("没有编号为“{}”的河长", quote(code)),
+                    format!("no river chief with code '{}'", quote(code)),
+                ));
+                by_code = Some(-1);
+            }
+        }
+    }
+    let chief_id = match (role, by_code) {
         (Some(Role::Chief), None) => {
             problems.push(Problem::new(
                 "chief_id",
@@ -150,7 +174,7 @@ async fn check(db: &impl ConnectionTrait, u: &NewUser<'_>) -> Result<Link, UserE
             None
         }
         (Some(Role::Chief), Some(id)) => {
-            if river_chiefs::Entity::find_by_id(id).one(db).await?.is_none() {
+            if id >= 0 && river_chiefs::Entity::find_by_id(id).one(db).await?.is_none() {
                 problems.push(Problem::new(
                     "chief_id",
                     "unknown_chief",

@@ -420,3 +420,20 @@ async fn the_bureaus_spreadsheets_import_with_every_problem_at_its_cell() {
     let (status, _) = upload(&app, &token, "/api/v1/registry/import", "image/png", vec![0x89, b'P']).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[tokio::test]
+async fn a_chief_account_names_its_chief_by_the_registrys_code() {
+    let app = spawn_app().await;
+    let token = app.user_token(Role::Bureau).await;
+    let (status, plan) = write(&app, &token, &registry(), false).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let admin = app.user_token(Role::Admin).await;
+    let account = |chief: &str| json!({"username": format!("chief-{}", chief.to_lowercase()), "password": "a long password 1", "role": "chief", "chief": chief});
+    let (status, body) = app.post_json("/api/v1/users", Some(&admin), &account("V-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, chiefs) = app.get("/api/v1/chiefs?q=V-1").await;
+    assert_eq!(chiefs["items"][0]["account"], "chief-v-1", "{chiefs}");
+    let (status, body) = app.post_json("/api/v1/users", Some(&admin), &account("V-9")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("unknown_chief"), "{body}");
+}

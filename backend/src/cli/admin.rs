@@ -46,7 +46,8 @@ pub async fn user(settings: &Settings, action: &UserCommand) -> anyhow::Result<(
                 role,
                 display_name: display_name.as_deref(),
                 email: email.as_deref(),
-                chief_id: *chief,
+                chief_id: chief.as_deref().and_then(|c| c.trim().parse().ok()),
+                chief: chief.as_deref().filter(|c| c.trim().parse::<i32>().is_err()),
                 enterprise: enterprise.as_deref(),
             };
             let user = models::users::create(&db, new, Actor::cli("user add"), now).await?;

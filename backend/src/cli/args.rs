@@ -139,9 +139,9 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input (keeps it out of shell history)
         #[arg(long)]
         password_stdin: bool,
-        /// For role chief: the river chief's id
+        /// For role chief: the river chief's code (河长编号), or their numeric id
         #[arg(long)]
-        chief: Option<i32>,
+        chief: Option<String>,
         /// For role enterprise: the enterprise's unified social credit code
         #[arg(long)]
         enterprise: Option<String>,

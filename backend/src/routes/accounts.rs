@@ -52,6 +52,7 @@ pub async fn create_user(
         display_name: body.display_name.as_deref(),
         email: body.email.as_deref(),
         chief_id: body.chief_id,
+        chief: body.chief.as_deref(),
         enterprise: body.enterprise.as_deref(),
     };
     let user = models::users::create(&state.db, new, access.auth.actor(), Utc::now()).await?;

@@ -75,7 +75,9 @@ pub struct NewUserRequest {
     pub role: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
-    /// Required for role chief: the river chief's id.
+    /// For role chief: the river chief's code (河长编号), or `chief_id`.
+    pub chief: Option<String>,
+    /// For role chief: the river chief's id, or `chief`.
     pub chief_id: Option<i32>,
     /// Required for role enterprise: the enterprise's unified social credit code.
     pub enterprise: Option<String>,
