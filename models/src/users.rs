@@ -552,6 +552,19 @@ pub(crate) async fn record_successful_login(db: &impl ConnectionTrait, user_id: 
     Ok(())
 }
 
+/// The username of each chief's account, by the chief's code.
+pub async fn chief_accounts(db: &impl ConnectionTrait) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    let chiefs: std::collections::HashMap<i32, String> =
+        river_chiefs::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c.code)).collect();
+    Ok(users::Entity::find()
+        .filter(users::Column::ChiefId.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|u| Some((chiefs.get(&u.chief_id?)?.clone(), u.username)))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_email;
@@ -564,17 +577,4 @@ mod tests {
         }
         assert!(!is_email(&format!("{}@x.invalid", "a".repeat(250))));
     }
-}
-
-/// The username of each chief's account, by the chief's code.
-pub async fn chief_accounts(db: &impl ConnectionTrait) -> Result<std::collections::HashMap<String, String>, DbErr> {
-    let chiefs: std::collections::HashMap<i32, String> =
-        river_chiefs::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c.code)).collect();
-    Ok(users::Entity::find()
-        .filter(users::Column::ChiefId.is_not_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|u| Some((chiefs.get(&u.chief_id?)?.clone(), u.username)))
-        .collect())
 }
