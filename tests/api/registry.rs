@@ -150,6 +150,33 @@ async fn every_bad_row_is_named_and_nothing_is_stored() {
     }
     assert_eq!(regions::Entity::find().count(&app.db).await.expect("count"), 0, "nothing half-stored");
 
+    // Rivers that flow into each other, a row given twice, a station id on two sections.
+    let mut tangled = registry();
+    tangled["water_bodies"][0]["parent"] = json!("TRIB");
+    tangled["water_bodies"].as_array_mut().expect("list").push(json!(
+        {"code": "TRIB", "name": "支流", "kind": "river", "parent": "FHGD", "regions": [], "description": null}));
+    let chief = tangled["chiefs"][0].clone();
+    tangled["chiefs"].as_array_mut().expect("list").push(chief);
+    tangled["sections"][0]["station_mn"] = json!("MN0001");
+    let mut twin = tangled["sections"][0].clone();
+    twin["code"] = json!("QYP-02");
+    tangled["sections"].as_array_mut().expect("list").push(twin);
+    let (status, body) = write(&app, &token, &tangled, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let codes: Vec<(&str, &str)> = body["error"]["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .filter_map(|d| Some((d["field"].as_str()?, d["code"].as_str()?)))
+        .collect();
+    for expected in [
+        ("water_bodies[FHGD].parent", "parent_cycle"),
+        ("chiefs[D-1].code", "duplicate_row"),
+        ("sections[QYP-02].station_mn", "station_mn_taken"),
+    ] {
+        assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
+    }
+
     // An unknown field is refused, not ignored.
     let (status, body) = write(&app, &token, &json!({"sections": [{"code": "X", "colour": "blue"}]}), false).await;
     assert!(status.is_client_error(), "{status} {body}");
