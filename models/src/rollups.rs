@@ -130,30 +130,54 @@ pub async fn period_totals(
         .case(Expr::col((m, M::Parameter)).eq(Parameter::Ph), Expr::col((m, M::SumH)))
         .finally(Expr::col((m, M::SumValue)));
     let mean = Func::avg(Expr::expr(month_sum).div(Expr::col((m, M::N))));
-    let mut query = Query::select()
-        .column((s, S::SectionId))
-        .column((s, S::Parameter))
-        .expr_as(Func::count(Expr::col((m, M::Month))), "months")
-        .expr_as(Func::sum(Expr::col((m, M::N))), "samples")
-        .expr_as(Func::sum(Expr::col((m, M::NNd))), "nds")
-        .expr_as(Func::max(Expr::col((m, M::MaxDl))), "max_dl")
-        .expr_as(mean, "mean_of_means")
-        .from(s)
-        .inner_join(
-            m,
-            Expr::col((m, M::SectionId))
-                .equals((s, S::SectionId))
-                .and(Expr::col((m, M::Parameter)).equals((s, S::Parameter)))
-                .and(Expr::col((m, M::Month)).gte(from.key()))
-                .and(Expr::col((m, M::Month)).lte(to.key())),
-        )
-        .and_where(Expr::col((m, M::N)).gt(0))
-        .group_by_col((s, S::SectionId))
-        .group_by_col((s, S::Parameter))
-        .to_owned();
-    if let Some(ids) = sections {
-        query.and_where(Expr::col((s, S::SectionId)).is_in(ids.iter().copied()));
-    }
+    let aggregates = |query: &mut sea_orm::sea_query::SelectStatement| {
+        query
+            .expr_as(Func::count(Expr::col((m, M::Month))), "months")
+            .expr_as(Func::sum(Expr::col((m, M::N))), "samples")
+            .expr_as(Func::sum(Expr::col((m, M::NNd))), "nds")
+            .expr_as(Func::max(Expr::col((m, M::MaxDl))), "max_dl")
+            .expr_as(mean.clone(), "mean_of_means");
+    };
+    let query = if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // SQLite walks each series' key range of the clustered table, in key order: no sort, no hash.
+        let mut query = Query::select();
+        query.column((s, S::SectionId)).column((s, S::Parameter));
+        aggregates(&mut query);
+        query
+            .from(s)
+            .inner_join(
+                m,
+                Expr::col((m, M::SectionId))
+                    .equals((s, S::SectionId))
+                    .and(Expr::col((m, M::Parameter)).equals((s, S::Parameter)))
+                    .and(Expr::col((m, M::Month)).gte(from.key()))
+                    .and(Expr::col((m, M::Month)).lte(to.key())),
+            )
+            .and_where(Expr::col((m, M::N)).gt(0))
+            .group_by_col((s, S::SectionId))
+            .group_by_col((s, S::Parameter));
+        if let Some(ids) = sections {
+            query.and_where(Expr::col((s, S::SectionId)).is_in(ids.iter().copied()));
+        }
+        query
+    } else {
+        // PostgreSQL reads the period's months in one scan and hashes them by series: 0.33 s for a nation's
+        // year against 0.87 s probing each series' range through the series table.
+        let mut query = Query::select();
+        query.column((m, M::SectionId)).column((m, M::Parameter));
+        aggregates(&mut query);
+        query
+            .from(m)
+            .and_where(Expr::col((m, M::Month)).gte(from.key()))
+            .and_where(Expr::col((m, M::Month)).lte(to.key()))
+            .and_where(Expr::col((m, M::N)).gt(0))
+            .group_by_col((m, M::SectionId))
+            .group_by_col((m, M::Parameter));
+        if let Some(ids) = sections {
+            query.and_where(Expr::col((m, M::SectionId)).is_in(ids.iter().copied()));
+        }
+        query
+    };
     let rows = PeriodRow::find_by_statement(db.get_database_backend().build(&query)).all(db).await?;
     let mut by_section: HashMap<i32, Vec<(Parameter, PeriodTotals)>> = HashMap::new();
     for r in rows {
