@@ -464,3 +464,25 @@ async fn a_chief_account_names_its_chief_by_the_registrys_code() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("unknown_chief"), "{body}");
 }
+
+#[tokio::test]
+async fn two_sections_may_swap_their_stations_in_one_write() {
+    let app = spawn_app().await;
+    let token = app.user_token(Role::Bureau).await;
+    let mut rows = registry();
+    rows["sections"][0]["station_mn"] = json!("MNA");
+    let mut second = rows["sections"][0].clone();
+    second["code"] = json!("QYP-02");
+    second["station_mn"] = json!("MNB");
+    rows["sections"].as_array_mut().expect("list").push(second);
+    let (status, plan) = write(&app, &token, &rows, false).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+
+    rows["sections"][0]["station_mn"] = json!("MNB");
+    rows["sections"][1]["station_mn"] = json!("MNA");
+    let (status, plan) = write(&app, &token, &json!({"sections": rows["sections"].clone()}), false).await;
+    assert_eq!(status, StatusCode::OK, "a swap is two changes, not a conflict: {plan}");
+    assert_eq!(count(&plan, "sections", "changed"), 2);
+    let first = models::sections::find_by_code(&app.db, "QYP-01").await.expect("db").expect("section");
+    assert_eq!(first.section.station_mn.as_deref(), Some("MNB"));
+}

@@ -1266,7 +1266,23 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             .into_iter()
             .collect();
 
-        // Sections: new ones in chunks, changed ones one by one.
+        // Sections: new ones in chunks, changed ones one by one. A station id may move between sections in
+        // one batch (two stations swapped): the changed sections give theirs up first, so that the unique
+        // index never sees it twice on the way.
+        let moving: Vec<i32> = r
+            .sections
+            .iter()
+            .filter_map(|row| self.snapshot.sections.get(&row.code).filter(|m| m.station_mn != row.station_mn))
+            .filter(|m| m.station_mn.is_some())
+            .map(|m| m.id)
+            .collect();
+        for chunk in moving.chunks(INSERT_CHUNK) {
+            sections::Entity::update_many()
+                .col_expr(sections::Column::StationMn, Option::<String>::None.into())
+                .filter(sections::Column::Id.is_in(chunk.iter().copied()))
+                .exec(db)
+                .await?;
+        }
         let now = Utc::now();
         let mut new_sections = Vec::new();
         for row in &r.sections {
@@ -1505,19 +1521,4 @@ where
         <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(())
-}
-
-/// The stored rows of one kind with `code` (targets: `SECTION/YEAR`; appointments: their key).
-pub async fn find(db: &impl ConnectionTrait, kind: Kind, key: &str) -> Result<Option<Value>, DbErr> {
-    let rows = export(db).await?;
-    let hit = match kind {
-        Kind::Regions => rows.regions.iter().find(|r| r.code == key).map(json),
-        Kind::WaterBodies => rows.water_bodies.iter().find(|r| r.code == key).map(json),
-        Kind::Reaches => rows.reaches.iter().find(|r| r.code == key).map(json),
-        Kind::Sections => rows.sections.iter().find(|r| r.code == key).map(json),
-        Kind::Targets => rows.targets.iter().find(|r| target_key(r) == key).map(json),
-        Kind::Chiefs => rows.chiefs.iter().find(|r| r.code == key).map(json),
-        Kind::Appointments => rows.appointments.iter().find(|r| appointment_key(r) == key).map(json),
-    };
-    Ok(hit)
 }
