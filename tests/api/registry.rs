@@ -177,6 +177,13 @@ async fn every_bad_row_is_named_and_nothing_is_stored() {
         assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
     }
 
+    // A term in 1900 is refused as a spreadsheet refuses it, not stored.
+    let mut ancient = registry();
+    ancient["appointments"][0]["starts_on"] = json!("1900-01-01");
+    let (status, body) = write(&app, &token, &ancient, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("invalid_date"), "{body}");
+
     // An unknown field is refused, not ignored.
     let (status, body) = write(&app, &token, &json!({"sections": [{"code": "X", "colour": "blue"}]}), false).await;
     assert!(status.is_client_error(), "{status} {body}");

@@ -218,6 +218,24 @@ pub fn email(email: &str) -> Option<Problem> {
     })
 }
 
+/// The days a registry date may name: the spreadsheet reader's range (the People's Republic's river
+/// network to the end of the century), so that a JSON row cannot store what a sheet refuses.
+pub const DAYS: (i32, i32) = (1949, 2100);
+
+/// A date inside [`DAYS`].
+pub fn day(field: &'static str, date: Option<NaiveDate>) -> Option<Problem> {
+    use chrono::Datelike;
+    let date = date?;
+    (!(DAYS.0..=DAYS.1).contains(&date.year())).then(|| {
+        Problem::new(
+            field,
+            "invalid_date",
+            format!("日期 {date} 须在 {}–{} 年之间", DAYS.0, DAYS.1),
+            format!("{field} {date} must be in the years {} to {}", DAYS.0, DAYS.1),
+        )
+    })
+}
+
 /// A span of days: the end (if any) not before the start.
 pub fn term(
     start_field: &'static str,
@@ -287,6 +305,7 @@ mod tests {
         assert!(term("starts_on", d("2026-01-01"), "ends_on", d("2025-12-31")).is_some());
         assert!(term("starts_on", d("2026-01-01"), "ends_on", d("2026-01-01")).is_none());
         assert!(year(1979).is_some() && year(2026).is_none());
+        assert!(day("starts_on", d("1900-01-01")).is_some() && day("starts_on", d("2026-01-01")).is_none());
         assert!(station_mn("88888880000001").is_none() && station_mn("MN 1").is_some());
     }
 }

@@ -742,6 +742,8 @@ impl Checker<'_> {
             found.extend(rules::target("target", row.target));
             found.extend(row.station_mn.as_deref().and_then(rules::station_mn));
             found.extend(rules::term("active_from", row.active_from, "active_to", row.active_to));
+            found.extend(rules::day("active_from", row.active_from));
+            found.extend(rules::day("active_to", row.active_to));
             if let Some(to) = row.active_to
                 && to > self.today
             {
@@ -965,6 +967,8 @@ impl Checker<'_> {
             let key = appointment_key(row);
             let mut found: Vec<Problem> =
                 rules::term("starts_on", Some(row.starts_on), "ends_on", row.ends_on).into_iter().collect();
+            found.extend(rules::day("starts_on", Some(row.starts_on)));
+            found.extend(rules::day("ends_on", row.ends_on));
             found.extend(row.note.as_deref().and_then(|n| rules::text("note", n)));
             let level = match chief_level(&row.chief) {
                 None => {
