@@ -51,6 +51,9 @@ pub struct Settings {
     /// Decimal places of period values by item key (`tp = 3`), over the defaults of the 2020 statistics
     /// rule (`domain::evaluation::Decimals`).
     pub decimals: HashMap<String, u32>,
+    /// Readings sampled longer ago than this many hours are stored and judged but open no alerts
+    /// (backfills, late lab results, a station catching up).
+    pub live_window_hours: i64,
 }
 
 /// The defaults, as a serialisable layer so the other layers merge over them.
@@ -70,6 +73,7 @@ struct Defaults {
     session_ttl_hours: i64,
     login_attempts_per_minute: u32,
     decimals: HashMap<String, u32>,
+    live_window_hours: i64,
 }
 
 impl Default for Defaults {
@@ -89,11 +93,17 @@ impl Default for Defaults {
             session_ttl_hours: 12,
             login_attempts_per_minute: 10,
             decimals: HashMap::new(),
+            live_window_hours: 48,
         }
     }
 }
 
 impl Settings {
+    /// How long after sampling a reading still raises alerts.
+    pub fn live_window(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::hours(self.live_window_hours.max(0))
+    }
+
     /// Loads the layers. `file` defaults to `riverchief.toml` in the working directory (optional).
     /// A secret may also come from a file named by `RIVERCHIEF_<KEY>_FILE` (for container secrets).
     pub fn load(file: Option<&Path>) -> Result<Settings, Box<figment::Error>> {

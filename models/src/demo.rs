@@ -139,7 +139,11 @@ pub async fn load(db: &DatabaseConnection, dataset: &Dataset, now: DateTime<Utc>
     Ok(counts)
 }
 
-async fn store(db: &impl ConnectionTrait, d: &Dataset, now: DateTime<Utc>) -> Result<Counts, DemoError> {
+async fn store(
+    db: &(impl ConnectionTrait + sea_orm::TransactionTrait),
+    d: &Dataset,
+    now: DateTime<Utc>,
+) -> Result<Counts, DemoError> {
     let plan = registry::apply_in(db, &d.registry, Actor::system("seed"), now).await?;
     let created = |kind: Kind| plan.counts.get(&kind).map_or(0, |c| c.created);
     let mut counts = Counts {
@@ -228,6 +232,7 @@ async fn store(db: &impl ConnectionTrait, d: &Dataset, now: DateTime<Utc>) -> Re
             class: r.parameter.classify(r.value, kind),
         });
     }
+    crate::partitions::ensure_for(db, rows.iter().map(|r| r.sampled_at)).await?;
     counts.readings = bulk_insert(db, &rows, ReadingSource::Seed, now).await?;
     // A fresh registry: every row above was new, so all of them count.
     let counted: Vec<Counted> = rows

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TryInsertResult,
@@ -14,9 +14,12 @@ use crate::audit::{self, Actor, NewEntry};
 use crate::db::begin_write;
 use crate::domain::alert::JudgedReading;
 use crate::domain::gb3838::{Parameter, WaterClass};
-use crate::domain::reading::{QualityFlag, ReadAs, ReadingInput, ReadingSource, ValidReading};
+use crate::domain::quality;
+use crate::domain::reading::{DataKind, QcFlag, QualityFlag, ReadAs, ReadingInput, ReadingSource, ValidReading};
 use crate::domain::{Code, Problem, quote};
 use crate::entities::{readings, sections};
+use crate::ingest::{self, Fate, Row};
+use crate::partitions;
 use crate::rollups::{self, Counted};
 use crate::sections::{SectionContext, code_key, find_by_codes};
 
@@ -29,6 +32,8 @@ pub struct Submission {
     pub actor: Actor,
     /// A station's key may submit for its own section only.
     pub only_section: Option<i32>,
+    /// Readings sampled longer ago than this open no alerts ([`DEFAULT_LIVE_WINDOW`]).
+    pub live_window: TimeDelta,
 }
 
 /// One problem with one submitted reading.
@@ -57,8 +62,12 @@ pub struct IngestResult {
     pub index: usize,
     /// The stored row; for a duplicate, the row stored earlier.
     pub reading_id: i64,
-    /// `false` when the same section, parameter and time was already stored (nothing changed).
+    /// `true` for a reading new to the store; `false` for a duplicate or a revision.
     pub stored: bool,
+    /// For a revision: the value it replaced (now in the reading's history).
+    pub revised_from: Option<f64>,
+    /// The reading's revision number now (1 for a first value).
+    pub revision: i32,
     /// The section's code as registered.
     pub section: String,
     pub parameter: Parameter,
@@ -71,6 +80,8 @@ pub struct IngestResult {
     pub alert: Option<AlertOutcome>,
     /// The value as it was given, when in another unit than the standard's.
     pub read_as: Option<ReadAs>,
+    /// Set aside by a quality rule: stored, shown, not evaluated.
+    pub qc: Option<QcFlag>,
 }
 
 /// The readings that passed every check, with their sections.
@@ -123,16 +134,21 @@ pub async fn problems(
     Ok(check_items(db, items, now).await?.problems)
 }
 
-/// Checks and stores a batch in one transaction: every reading or none. A reading already stored is reported
-/// as a duplicate and changes nothing. Each new reading is classified; an evaluated, normal-flagged reading
-/// worse than its section's target opens or updates an alert (see `domain::alert::decide`).
+/// How long after sampling a reading still raises alerts. Older readings (a backfill, a year of lab
+/// results, a station catching up after an outage) are judged and stored like any other but open no alert:
+/// a chief is told about the water as it is, not as it was last spring.
+pub const DEFAULT_LIVE_WINDOW: TimeDelta = TimeDelta::hours(48);
+
+/// Checks and stores a batch in one transaction: every reading or none. Each reading is new, a duplicate
+/// of what is stored (nothing changes), or a revision of it (the old value goes to the reading's history;
+/// see [`crate::ingest`]). Each is classified; an evaluated, normal-flagged reading sampled within the
+/// live window and worse than its section's target opens or updates an alert (see `domain::alert::decide`).
 pub async fn submit(
     db: &DatabaseConnection,
     submission: Submission,
     now: DateTime<Utc>,
 ) -> Result<Vec<IngestResult>, SubmitError> {
-    let tx = begin_write(db).await?;
-    let Checked { valid, sections, problems } = check_items(&tx, &submission.items, now).await?;
+    let Checked { valid, sections, problems } = check_items(db, &submission.items, now).await?;
     if !problems.is_empty() {
         return Err(SubmitError::Invalid(problems));
     }
@@ -155,43 +171,137 @@ pub async fn submit(
             return Err(SubmitError::NotAllowed(foreign));
         }
     }
-    lock_sections(&tx, sections.values().map(|s| s.section.id).collect()).await?;
-
-    // Oldest first, so an alert's "last" reading is the latest in time whatever the submission order.
+    // Oldest first, so an alert's "last" reading is the latest in time whatever the submission order; the
+    // same sample twice keeps the order it was sent in.
     let mut order: Vec<&(usize, ValidReading)> = valid.iter().collect();
     order.sort_by_key(|(index, r)| (r.sampled_at, *index));
+    let rows: Vec<Row> = order.iter().map(|(_, r)| row_of(section_of(r), r)).collect();
+    partitions::ensure_for(db, rows.iter().map(|r| r.sampled_at)).await?;
 
-    let mut results = Vec::with_capacity(valid.len());
-    let (mut counted, mut classified) = (Vec::new(), Vec::new());
-    for (index, reading) in order {
-        let ctx = section_of(reading);
-        let result = store_one(&tx, ctx, reading, *index, submission.source, now).await?;
-        if result.stored && reading.quality_flag.is_valid_for_evaluation() {
-            counted.push(Counted {
-                section_id: ctx.section.id,
-                parameter: reading.parameter,
-                sampled_at: reading.sampled_at,
-                value: reading.value,
-                below_detection: reading.below_detection,
-            });
-            if result.class.is_some() {
-                classified.push((ctx.section.id, ctx.kind(), reading.sampled_at));
-            }
-        }
-        results.push(result);
-    }
+    let tx = begin_write(db).await?;
+    let by = submission.actor.label.clone();
+    let stored = ingest::store(&tx, &rows, submission.source, &by, now).await?;
+
     // The roll-ups evaluation reads move in the same transaction as the readings.
+    let counted: Vec<Counted> = rows
+        .iter()
+        .zip(&stored)
+        .filter(|(row, s)| s.fate == Fate::New && row.is_evaluated())
+        .map(|(row, _)| Counted {
+            section_id: row.section_id,
+            parameter: row.parameter,
+            sampled_at: row.sampled_at,
+            value: row.value,
+            below_detection: row.below_detection,
+        })
+        .collect();
     rollups::add(&tx, &counted).await?;
+    let revised = rows.iter().zip(&stored).filter_map(|(row, s)| match &s.fate {
+        Fate::Revised { previous } => Some((row, previous.as_ref())),
+        _ => None,
+    });
+    rollups::recount(&tx, &ingest::months_touched(revised)).await?;
+    let classified: Vec<_> = order
+        .iter()
+        .zip(&rows)
+        .zip(&stored)
+        .filter(|((_, row), s)| s.fate != Fate::Duplicate && row.is_evaluated() && row.class.is_some())
+        .map(|(((_, r), row), _)| (row.section_id, section_of(r).kind(), row.sampled_at))
+        .collect();
     rollups::refresh_latest(&tx, &classified).await?;
+
+    // Alerts: only for what changed, and only for the water as it is now.
+    let live_since = now - submission.live_window;
+    let alerting: Vec<usize> = (0..rows.len())
+        .filter(|&i| stored[i].fate != Fate::Duplicate && rows[i].sampled_at >= live_since && alerts_on(&rows[i]))
+        .collect();
+    lock_sections(&tx, alerting.iter().map(|&i| rows[i].section_id).collect()).await?;
+    let mut results = Vec::with_capacity(rows.len());
+    for (i, ((index, reading), row)) in order.iter().zip(&rows).enumerate() {
+        let ctx = section_of(reading);
+        let judged = judged(ctx, row);
+        let alert = if alerting.binary_search(&i).is_ok() {
+            alerts::record_reading(&tx, ctx, stored[i].reading_id, &judged, now).await?
+        } else {
+            None
+        };
+        results.push(IngestResult {
+            index: *index,
+            reading_id: stored[i].reading_id,
+            stored: stored[i].fate == Fate::New,
+            revised_from: match &stored[i].fate {
+                Fate::Revised { previous } => Some(previous.value),
+                _ => None,
+            },
+            revision: stored[i].revision,
+            section: ctx.section.code.clone(),
+            parameter: row.parameter,
+            value: row.value,
+            class: row.class,
+            target: judged.target,
+            meets_target: judged.meets_target(),
+            alert,
+            read_as: reading.read_as,
+            qc: row.qc,
+        });
+    }
     results.sort_by_key(|r| r.index);
     audit::append(&tx, audit_entry(submission.actor, submission.source, &results), now).await?;
     tx.commit().await?;
     Ok(results)
 }
 
-/// The audit record of a batch: what was stored, what was already there, which alerts moved.
+/// A checked reading as the store takes it: its section resolved, its class judged, quality rules applied.
+fn row_of(ctx: &SectionContext, r: &ValidReading) -> Row {
+    // A non-detect is classified at its detection limit: the worst it can be.
+    let class = r.parameter.classify(r.value, ctx.kind());
+    Row {
+        section_id: ctx.section.id,
+        parameter: r.parameter,
+        sampled_at: r.sampled_at,
+        kind: r.kind,
+        value: r.value,
+        below_detection: r.below_detection,
+        detection_limit: r.detection_limit,
+        quality_flag: r.quality_flag,
+        qc: r.qc.or_else(|| quality::screen(r.parameter, r.value)),
+        class,
+        origin: r.origin.clone(),
+        method: r.method.clone(),
+        lab: r.lab.clone(),
+    }
+}
+
+/// Whether a reading may raise an alert. A placeholder (-999) is no measurement. A value a rule found
+/// implausible is kept out of evaluation and trends but still alerts: the chief is told to look at the
+/// water or at the instrument, and the alert shows the reading's flag.
+fn alerts_on(row: &Row) -> bool {
+    row.qc != Some(QcFlag::Sentinel)
+}
+
+fn judged(ctx: &SectionContext, row: &Row) -> JudgedReading {
+    JudgedReading {
+        parameter: row.parameter,
+        value: row.value,
+        below_detection: row.below_detection,
+        sampled_at: row.sampled_at,
+        class: row.class,
+        evaluated: row.parameter.is_evaluated(ctx.kind())
+            && row.quality_flag.is_valid_for_evaluation()
+            && alerts_on(row),
+        target: ctx.target_at(row.sampled_at),
+    }
+}
+
+/// The audit record of a batch: what was stored, revised, already there, which alerts moved.
 fn audit_entry(actor: Actor, source: ReadingSource, results: &[IngestResult]) -> NewEntry {
     let stored: Vec<i64> = results.iter().filter(|r| r.stored).map(|r| r.reading_id).collect();
+    let revised: Vec<serde_json::Value> = results
+        .iter()
+        .filter_map(|r| {
+            r.revised_from.map(|from| serde_json::json!({"reading_id": r.reading_id, "revision": r.revision, "from": from, "to": r.value}))
+        })
+        .collect();
     let alerts = |opened: bool| -> Vec<i32> {
         let ids: BTreeSet<i32> = results
             .iter()
@@ -212,9 +322,11 @@ fn audit_entry(actor: Actor, source: ReadingSource, results: &[IngestResult]) ->
             "source": source.as_str(),
             "submitted": results.len(),
             "stored": stored.len(),
-            "duplicates": results.len() - stored.len(),
+            "revised": revised.len(),
+            "duplicates": results.len() - stored.len() - revised.len(),
             "first_reading_id": stored.iter().min(),
             "last_reading_id": stored.iter().max(),
+            "revisions": revised,
             "sections": sections,
             "alerts_opened": alerts(true),
             "alerts_updated": alerts(false),
@@ -222,8 +334,10 @@ fn audit_entry(actor: Actor, source: ReadingSource, results: &[IngestResult]) ->
     }
 }
 
-/// On PostgreSQL, locks the batch's sections in id order so that concurrent batches for the same section
-/// take turns deciding its alerts (SQLite's write transaction already serialises them).
+/// On PostgreSQL, locks the sections whose alerts a batch may move, in id order, so that concurrent batches
+/// for the same section take turns deciding its alerts (SQLite's write transaction already serialises
+/// them). Taken after the rows are written and only when alerts are to be decided, so batches of old data
+/// or for different sections do not wait for each other.
 async fn lock_sections(db: &impl ConnectionTrait, ids: BTreeSet<i32>) -> Result<(), DbErr> {
     if db.get_database_backend() == DbBackend::Postgres && !ids.is_empty() {
         sections::Entity::find()
@@ -231,74 +345,14 @@ async fn lock_sections(db: &impl ConnectionTrait, ids: BTreeSet<i32>) -> Result<
             .column(sections::Column::Id)
             .filter(sections::Column::Id.is_in(ids))
             .order_by_asc(sections::Column::Id)
-            .lock_exclusive()
+            // Not FOR UPDATE: the readings' foreign keys already hold KEY SHARE on these rows, and two
+            // batches each holding that while waiting for FOR UPDATE would deadlock.
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
             .into_tuple::<i32>()
             .all(db)
             .await?;
     }
     Ok(())
-}
-
-async fn store_one(
-    db: &impl ConnectionTrait,
-    ctx: &SectionContext,
-    r: &ValidReading,
-    index: usize,
-    source: ReadingSource,
-    now: DateTime<Utc>,
-) -> Result<IngestResult, DbErr> {
-    let kind = ctx.kind();
-    // A non-detect is classified at its detection limit: the worst it can be.
-    let class = r.parameter.classify(r.value, kind);
-    let judged = JudgedReading {
-        parameter: r.parameter,
-        value: r.value,
-        below_detection: r.below_detection,
-        sampled_at: r.sampled_at,
-        class,
-        evaluated: r.parameter.is_evaluated(kind) && r.quality_flag.is_valid_for_evaluation(),
-        target: ctx.target_at(r.sampled_at),
-    };
-    let inserted = readings::Entity::insert(readings::ActiveModel {
-        section_id: Set(ctx.section.id),
-        parameter: Set(r.parameter),
-        sampled_at: Set(r.sampled_at),
-        value: Set(r.value),
-        below_detection: Set(r.below_detection),
-        detection_limit: Set(r.detection_limit),
-        source: Set(source),
-        quality_flag: Set(r.quality_flag),
-        class: Set(class),
-        received_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([readings::Column::SectionId, readings::Column::Parameter, readings::Column::SampledAt])
-    .exec(db)
-    .await?;
-
-    let result = |reading_id, stored, alert| IngestResult {
-        index,
-        reading_id,
-        stored,
-        section: ctx.section.code.clone(),
-        parameter: r.parameter,
-        value: r.value,
-        class,
-        target: judged.target,
-        meets_target: judged.meets_target(),
-        alert,
-        read_as: r.read_as,
-    };
-    match inserted {
-        TryInsertResult::Inserted(res) => {
-            let alert = alerts::record_reading(db, ctx, res.last_insert_id, &judged, now).await?;
-            Ok(result(res.last_insert_id, true, alert))
-        }
-        TryInsertResult::Conflicted | TryInsertResult::Empty => {
-            let existing = find_one(db, ctx.section.id, r.parameter, r.sampled_at).await?;
-            Ok(result(existing.map_or(0, |e| e.id), false, None))
-        }
-    }
 }
 
 pub async fn find_one(
@@ -333,7 +387,7 @@ pub(crate) async fn bulk_insert(
     source: ReadingSource,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    const COLUMNS: usize = 10;
+    const COLUMNS: usize = 11;
     let chunk = 32_766 / COLUMNS;
     let mut inserted = 0;
     for part in rows.chunks(chunk) {
@@ -348,6 +402,7 @@ pub(crate) async fn bulk_insert(
             quality_flag: Set(QualityFlag::Normal),
             class: Set(r.class),
             received_at: Set(now),
+            data_kind: Set(DataKind::Sample),
             ..Default::default()
         });
         let result = readings::Entity::insert_many(models)
@@ -355,6 +410,7 @@ pub(crate) async fn bulk_insert(
                 readings::Column::SectionId,
                 readings::Column::Parameter,
                 readings::Column::SampledAt,
+                readings::Column::DataKind,
             ])
             .exec_without_returning(db)
             .await?;
@@ -368,4 +424,97 @@ pub(crate) async fn bulk_insert(
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     readings::Entity::find().count(db).await
+}
+
+/// Which readings of a section to list.
+#[derive(Debug, Clone, Default)]
+pub struct ReadingFilter {
+    pub parameter: Option<Parameter>,
+    pub kind: Option<DataKind>,
+    /// Sampled at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Sampled before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Where a page of readings continues: after this (sampling time, id), newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub sampled_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// `1700000000.42`: seconds since the epoch, then the id. Opaque to clients.
+    pub fn encode(self) -> String {
+        format!("{}.{}", self.sampled_at.timestamp(), self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let (t, id) = text.split_once('.')?;
+        Some(Cursor { sampled_at: DateTime::from_timestamp(t.parse().ok()?, 0)?, id: id.parse().ok()? })
+    }
+}
+
+/// One page of a section's readings, newest first, and the cursor of the next page if there is one. Reads
+/// `limit + 1` rows through the (section, item, time) or (section, time) index: a page costs its size,
+/// however long the section's history (on PostgreSQL, only the months the range covers).
+pub async fn page(
+    db: &impl ConnectionTrait,
+    section_id: i32,
+    filter: &ReadingFilter,
+    after: Option<Cursor>,
+    limit: u64,
+) -> Result<(Vec<readings::Model>, Option<Cursor>), DbErr> {
+    use readings::Column as C;
+    use sea_orm::Condition;
+    let mut query = readings::Entity::find().filter(C::SectionId.eq(section_id));
+    if let Some(p) = filter.parameter {
+        query = query.filter(C::Parameter.eq(p));
+    }
+    if let Some(k) = filter.kind {
+        query = query.filter(C::DataKind.eq(k));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(C::SampledAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(C::SampledAt.lt(to));
+    }
+    if let Some(c) = after {
+        query = query.filter(
+            Condition::any()
+                .add(C::SampledAt.lt(c.sampled_at))
+                .add(Condition::all().add(C::SampledAt.eq(c.sampled_at)).add(C::Id.lt(c.id))),
+        );
+    }
+    let mut rows = query.order_by_desc(C::SampledAt).order_by_desc(C::Id).limit(limit + 1).all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Cursor { sampled_at: r.sampled_at, id: r.id })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// A reading and every value it held before, the current first.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub current: readings::Model,
+    /// Newest first.
+    pub revisions: Vec<crate::entities::reading_revisions::Model>,
+}
+
+pub async fn history(db: &impl ConnectionTrait, id: i64) -> Result<Option<History>, DbErr> {
+    use crate::entities::reading_revisions;
+    let Some(current) = readings::Entity::find().filter(readings::Column::Id.eq(id)).one(db).await? else {
+        return Ok(None);
+    };
+    let revisions = reading_revisions::Entity::find()
+        .filter(reading_revisions::Column::ReadingId.eq(id))
+        .order_by_desc(reading_revisions::Column::Revision)
+        .all(db)
+        .await?;
+    Ok(Some(History { current, revisions }))
 }

@@ -12,15 +12,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::domain::Code;
 use crate::domain::evaluation::{MonthTotals, PeriodTotals};
 use crate::domain::gb3838::{Parameter, ParameterList, WaterBodyKind, WaterClass};
 use crate::domain::period::YearMonth;
-use crate::domain::reading::QualityFlag;
+use crate::domain::reading::{DataKind, QualityFlag};
 use crate::entities::{reading_months, reading_series, readings, section_latest};
+use strum::VariantArray;
 
 /// A normal (flag `N`) reading just stored, as the roll-ups count it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,6 +33,54 @@ pub struct Counted {
     /// For a non-detect, its detection limit.
     pub value: f64,
     pub below_detection: bool,
+}
+
+/// The readings evaluation counts: a normal device flag, no quality rule against them, and a counted data
+/// kind (samples and hourly values, see [`DataKind::is_evaluated`]).
+pub fn evaluated() -> Condition {
+    let kinds: Vec<&'static str> =
+        DataKind::VARIANTS.iter().copied().filter(|k| k.is_evaluated()).map(|k| k.as_str()).collect();
+    Condition::all()
+        .add(readings::Column::QualityFlag.eq(QualityFlag::Normal))
+        .add(readings::Column::Qc.is_null())
+        .add(readings::Column::DataKind.is_in(kinds))
+}
+
+/// Counts a month of one series again from its stored readings, for each (section, item, yyyymm): after
+/// revisions, whose old values cannot be taken out of a total that keeps a maximum. A month left with no
+/// evaluated readings loses its row.
+pub async fn recount(db: &impl ConnectionTrait, months: &BTreeSet<(i32, Parameter, i32)>) -> Result<(), DbErr> {
+    use reading_months::Column as M;
+    for &(section, parameter, key) in months {
+        let Some(month) = YearMonth::from_key(key) else { continue };
+        let values: Vec<(f64, bool)> = readings::Entity::find()
+            .select_only()
+            .columns([readings::Column::Value, readings::Column::BelowDetection])
+            .filter(readings::Column::SectionId.eq(section))
+            .filter(readings::Column::Parameter.eq(parameter))
+            .filter(readings::Column::SampledAt.gte(month.start()))
+            .filter(readings::Column::SampledAt.lt(month.next().start()))
+            .filter(evaluated())
+            .into_tuple()
+            .all(db)
+            .await?;
+        reading_months::Entity::delete_many()
+            .filter(M::SectionId.eq(section))
+            .filter(M::Parameter.eq(parameter))
+            .filter(M::Month.eq(key))
+            .exec(db)
+            .await?;
+        if values.is_empty() {
+            continue;
+        }
+        let mut totals = MonthTotals::default();
+        for (value, below) in values {
+            totals.add(parameter, value, below);
+        }
+        add_series(db, &[(section, parameter)]).await?;
+        add_chunk(db, &[((section, parameter, key), totals)]).await?;
+    }
+    Ok(())
 }
 
 /// Rows per statement when adding totals: 8 values a row, well under both backends' bind limits.
@@ -248,7 +298,7 @@ async fn write_latest(
         .columns([readings::Column::Parameter, readings::Column::Class])
         .filter(readings::Column::SectionId.eq(section))
         .filter(readings::Column::SampledAt.eq(at))
-        .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
+        .filter(evaluated())
         .filter(readings::Column::Class.is_not_null())
         .into_tuple()
         .all(db)
@@ -289,10 +339,8 @@ pub async fn rebuild(db: &impl ConnectionTrait, kinds: &HashMap<i32, WaterBodyKi
     let mut counted_total = 0;
     let mut latest: HashMap<i32, DateTime<Utc>> = HashMap::new();
     loop {
-        let mut query = readings::Entity::find()
-            .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
-            .order_by_asc(readings::Column::Id)
-            .limit(REBUILD_PAGE);
+        let mut query =
+            readings::Entity::find().filter(evaluated()).order_by_asc(readings::Column::Id).limit(REBUILD_PAGE);
         if let Some(id) = after {
             query = query.filter(readings::Column::Id.gt(id));
         }
@@ -437,6 +485,7 @@ mod tests {
             source: ReadingSource::Api,
             actor: Actor::system("test"),
             only_section: None,
+            live_window: crate::readings::DEFAULT_LIVE_WINDOW,
         };
         submit(db, submission, Utc::now()).await.expect("stored");
     }

@@ -12,7 +12,7 @@ use crate::domain::audit::ActorKind;
 use crate::domain::discharge::VerdictKind;
 use crate::domain::gb3838::{Parameter, ParameterList, WaterBodyKind, WaterClass};
 use crate::domain::notice::{Channel, NoticeStatus};
-use crate::domain::reading::{QualityFlag, ReadingSource};
+use crate::domain::reading::{DataKind, QcFlag, QualityFlag, ReadingSource};
 use crate::domain::{ChiefLevel, Code, ControlLevel, JobRunStatus, RegionLevel, Role};
 
 /// Where a stored enumeration lives: table, column, and, where several tables have a column of that name
@@ -124,6 +124,8 @@ stored_code!(RegionLevel, 16, "a region level", [home("regions", "level")]);
 stored_code!(WaterBodyKind, 16, "a water-body kind", [home("water_bodies", "kind")]);
 stored_code!(QualityFlag, 1, "an HJ 212 data flag", [home("readings", "quality_flag")]);
 stored_code!(ReadingSource, 16, "a reading source", [home("readings", "source")]);
+stored_code!(DataKind, 8, "a data kind", [home("readings", "data_kind")]);
+stored_code!(QcFlag, 16, "a quality-rule flag", [home("readings", "qc")]);
 stored_code!(AlertStatus, 16, "an alert status", [home("alerts", "status")]);
 stored_code!(AlertKind, 32, "an alert kind", [home("alerts", "kind")]);
 stored_code!(AlertEventKind, 32, "an alert event kind", [home("alert_events", "kind")]);

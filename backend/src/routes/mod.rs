@@ -131,6 +131,8 @@ fn routes() -> Routes {
         .api(Api(Action::ReadSections), routes!(sections::detail))
         .api(Api(Action::ReadSections), routes!(assessment::assessment))
         .api(Api(Action::SubmitReadings), routes!(readings::submit))
+        .api(Api(Action::ReadSections), routes!(readings::list))
+        .api(Api(Action::ReadSections), routes!(readings::history))
         .api(Api(Action::ReadEnterprises), routes!(enterprises::list))
         .api(Api(Action::ReadEnterprises), routes!(enterprises::detail))
         .api(Api(Action::ReadAlerts), routes!(alerts::list))

@@ -12,7 +12,7 @@ use crate::auth::Access;
 use crate::error::{ApiError, Detail, ErrorResponse, invalid_readings};
 use crate::extract;
 use crate::state::AppState;
-use crate::views::readings::{IngestResponse, parse_batch};
+use crate::views::readings::{HistoryView, IngestResponse, ReadingPage, ReadingView, parse_batch};
 
 /// Stores a batch of readings, all or nothing. Each is judged by GB 3838-2002 against its section's target;
 /// one worse than the target opens (or updates) an alert and notifies the section's river chief. The same
@@ -50,6 +50,7 @@ pub async fn submit(
             Grant::Section(id) => Some(id),
             _ => None,
         },
+        live_window: state.settings.live_window(),
     };
     let results = models::readings::submit(&state.db, submission, now).await?;
     let response = IngestResponse::new(results);
@@ -60,4 +61,152 @@ pub async fn submit(
         "readings submitted"
     );
     Ok(Json(response))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadingsQuery {
+    /// Only this item: a key (`nh3n`) or an HJ 212 code (`w21003`).
+    pub parameter: Option<String>,
+    /// Sampled at or after: RFC 3339, `2026-11-20 08:00` (China Standard Time) or a date `2026-11-01`.
+    pub from: Option<String>,
+    /// Sampled before (same forms; a date means its midnight).
+    pub to: Option<String>,
+    /// `sample`, `realtime`, `minute`, `hour` or `day`.
+    pub kind: Option<String>,
+    /// At most this many readings a page (1–10,000, default 500).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<u64>,
+    /// `next` of the previous page.
+    pub cursor: Option<String>,
+    /// `json` (default) or `csv`: every reading in the range, streamed, not paged.
+    pub format: Option<String>,
+}
+
+/// A section's readings, newest first, paged by cursor; `format=csv` streams the whole range instead.
+#[utoipa::path(get, path = "/api/v1/sections/{code}/readings", tag = "readings", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Section code"), ReadingsQuery),
+    responses((status = 200, body = ReadingPage), (status = 404, body = ErrorResponse),
+        (status = 422, description = "Bad query", body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn list(
+    State(state): State<AppState>,
+    crate::extract::Path(code): crate::extract::Path<String>,
+    crate::extract::Query(q): crate::extract::Query<ReadingsQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let section = models::sections::find_by_code(&state.db, &code)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("断面“{code}”"), &format!("section '{code}'")))?;
+    let filter = reading_filter(&q)?;
+    let kind = section.kind();
+    match q.format.as_deref().map(str::trim) {
+        None | Some("" | "json") => {}
+        Some("csv") => return Ok(crate::views::readings::csv_stream(state.db.clone(), section, filter).into_response()),
+        Some(other) => {
+            return Err(ApiError::invalid_query(vec![Detail::new(
+                "format",
+                "invalid_format",
+                format!("不支持的格式“{}”，可用 json、csv", models::domain::quote(other)),
+                format!("unsupported format '{}': use json or csv", models::domain::quote(other)),
+            )]));
+        }
+    }
+    let limit = crate::extract::limit(q.limit, 500, 10_000)?;
+    let after = match q.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(models::readings::Cursor::decode(c).ok_or_else(|| {
+            ApiError::invalid_query(vec![Detail::new(
+                "cursor",
+                "invalid_cursor",
+                "翻页游标无效，请使用上一页返回的 next",
+                "invalid cursor: pass the previous page's next",
+            )])
+        })?),
+    };
+    let (rows, next) = models::readings::page(&state.db, section.section.id, &filter, after, limit).await?;
+    let readings: Vec<ReadingView> = rows.iter().map(|r| ReadingView::new(r, kind)).collect();
+    Ok(Json(ReadingPage {
+        section: section.section.code.clone(),
+        count: readings.len(),
+        readings,
+        next: next.map(models::readings::Cursor::encode),
+    })
+    .into_response())
+}
+
+fn reading_filter(q: &ReadingsQuery) -> Result<models::readings::ReadingFilter, ApiError> {
+    use models::domain::Code;
+    use models::domain::reading::DataKind;
+    let mut details = Vec::new();
+    let parameter = q.parameter.as_deref().filter(|p| !p.trim().is_empty()).and_then(|p| {
+        let parsed = models::domain::gb3838::Parameter::parse(p);
+        if parsed.is_none() {
+            details.push(Detail::new(
+                "parameter",
+                "unknown_parameter",
+                format!("未知监测项目“{}”", models::domain::quote(p)),
+                format!("unknown parameter '{}'", models::domain::quote(p)),
+            ));
+        }
+        parsed
+    });
+    let kind = q.kind.as_deref().filter(|k| !k.trim().is_empty()).and_then(|k| {
+        let parsed = DataKind::parse(k);
+        if parsed.is_none() {
+            details.push(Detail::new(
+                "kind",
+                "invalid_kind",
+                format!("数据类型“{}”无效，应为 {} 之一", models::domain::quote(k), DataKind::codes()),
+                format!("data kind '{}' is not one of {}", models::domain::quote(k), DataKind::codes()),
+            ));
+        }
+        parsed
+    });
+    let mut time = |field: &'static str, text: Option<&str>| {
+        let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+        let parsed = query_time(text);
+        if parsed.is_none() {
+            details.push(Detail::new(
+                field,
+                "invalid_time",
+                format!("时间“{}”无法识别，请使用 2026-11-20 或 RFC 3339", models::domain::quote(text)),
+                format!("time '{}' is not a date or an RFC 3339 time", models::domain::quote(text)),
+            ));
+        }
+        parsed
+    };
+    let from = time("from", q.from.as_deref());
+    let to = time("to", q.to.as_deref());
+    if !details.is_empty() {
+        return Err(ApiError::invalid_query(details));
+    }
+    Ok(models::readings::ReadingFilter { parameter, kind, from, to })
+}
+
+/// A time in a query: as a reading's sampling time is read, or a date (its midnight, China Standard Time).
+fn query_time(text: &str) -> Option<chrono::DateTime<Utc>> {
+    use chrono::TimeZone;
+    models::domain::reading::parse_time(text).or_else(|| {
+        let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+        chrono_tz::Asia::Shanghai
+            .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
+/// A reading and every value it held before, newest first.
+#[utoipa::path(get, path = "/api/v1/readings/{id}/history", tag = "readings", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Reading id")),
+    responses((status = 200, body = HistoryView), (status = 404, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn history(
+    State(state): State<AppState>,
+    crate::extract::Path(id): crate::extract::Path<i64>,
+) -> Result<Json<HistoryView>, ApiError> {
+    let history = models::readings::history(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("监测数据 {id}"), &format!("reading {id}")))?;
+    Ok(Json(HistoryView::from(&history)))
 }

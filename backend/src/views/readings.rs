@@ -4,8 +4,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use models::domain::gb3838::WaterClass;
-use models::domain::quote;
 use models::domain::reading::{ReadingInput, ValueInput};
+use models::domain::{Code, quote};
 use models::readings::IngestResult;
 
 use crate::error::{ApiError, Detail};
@@ -37,13 +37,33 @@ pub struct ReadingItem {
     detection_limit: Option<f64>,
     /// HJ 212 data flag, default `N`.
     flag: Option<String>,
+    /// `sample` (default), `realtime`, `minute`, `hour` or `day`.
+    kind: Option<String>,
+    /// Who produced the value (a programme, a station, a contractor).
+    origin: Option<String>,
+    /// The analysis method, e.g. `HJ 535-2009`.
+    method: Option<String>,
+    /// The laboratory.
+    lab: Option<String>,
 }
 
 /// Largest batch accepted in one request.
 pub const MAX_BATCH: usize = 10_000;
 
-const FIELDS: [&str; 8] =
-    ["section", "parameter", "sampled_at", "value", "unit", "below_detection", "detection_limit", "flag"];
+const FIELDS: [&str; 12] = [
+    "section",
+    "parameter",
+    "sampled_at",
+    "value",
+    "unit",
+    "below_detection",
+    "detection_limit",
+    "flag",
+    "kind",
+    "origin",
+    "method",
+    "lab",
+];
 
 /// The readings of a body, each with its position, and the problems of items that cannot be read at all.
 pub struct Batch {
@@ -155,6 +175,10 @@ fn parse_item(item: &Value) -> Result<ReadingInput, Vec<Detail>> {
             }
         },
         flag: text(obj, "flag", &mut problems),
+        kind: text(obj, "kind", &mut problems),
+        origin: text(obj, "origin", &mut problems),
+        method: text(obj, "method", &mut problems),
+        lab: text(obj, "lab", &mut problems),
     };
     if problems.is_empty() { Ok(input) } else { Err(problems) }
 }
@@ -178,8 +202,11 @@ fn wrong_type(field: &str, zh: &str, en: &str) -> Detail {
 pub struct IngestResponse {
     /// Readings newly stored.
     pub stored: usize,
-    /// Readings already stored before (same section, parameter and time): nothing changed.
+    /// Readings already stored before with the same value (same section, parameter, time and kind):
+    /// nothing changed.
     pub duplicates: usize,
+    /// Readings that replaced a different stored value; the earlier value is in the reading's history.
+    pub revised: usize,
     pub alerts_opened: usize,
     pub alerts_updated: usize,
     pub results: Vec<ResultView>,
@@ -189,8 +216,16 @@ pub struct IngestResponse {
 pub struct ResultView {
     pub index: usize,
     pub reading_id: i64,
-    /// `stored` or `duplicate`.
+    /// `stored`, `duplicate` or `revised`.
     pub status: &'static str,
+    /// The reading's revision number (1 for a first value).
+    pub revision: i32,
+    /// For a revision: the value it replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_value: Option<f64>,
+    /// Set aside by a quality rule (`sentinel`, `range`): stored and shown, not evaluated or alerted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qc: Option<&'static str>,
     pub section: String,
     pub parameter: &'static str,
     pub value: f64,
@@ -227,7 +262,14 @@ impl IngestResponse {
             .map(|r| ResultView {
                 index: r.index,
                 reading_id: r.reading_id,
-                status: if r.stored { "stored" } else { "duplicate" },
+                status: match (r.stored, r.revised_from) {
+                    (true, _) => "stored",
+                    (false, Some(_)) => "revised",
+                    (false, None) => "duplicate",
+                },
+                revision: r.revision,
+                previous_value: r.revised_from,
+                qc: r.qc.map(|q| q.as_str()),
                 section: r.section,
                 parameter: r.parameter.key(),
                 value: r.value,
@@ -246,9 +288,199 @@ impl IngestResponse {
         Self {
             stored: count(&|r| r.status == "stored"),
             duplicates: count(&|r| r.status == "duplicate"),
+            revised: count(&|r| r.status == "revised"),
             alerts_opened: count(&|r| r.alert.as_ref().is_some_and(|a| a.action == "opened")),
             alerts_updated: count(&|r| r.alert.as_ref().is_some_and(|a| a.action == "updated")),
             results,
         }
     }
+}
+
+/// One stored reading as the API shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReadingView {
+    pub id: i64,
+    pub parameter: &'static str,
+    /// In `unit`; for a value below detection, the detection limit.
+    pub value: f64,
+    pub unit: &'static str,
+    pub below_detection: bool,
+    pub detection_limit: Option<f64>,
+    /// RFC 3339 in China Standard Time (`+08:00`).
+    pub sampled_at: String,
+    /// `sample`, `realtime`, `minute`, `hour` or `day`.
+    pub kind: &'static str,
+    /// How it arrived: `api`, `csv`, `hj212`, `lab`, `seed`.
+    pub source: &'static str,
+    /// The device's HJ 212 data flag (`N` normal).
+    pub flag: &'static str,
+    /// A quality rule's flag (`sentinel`, `range`, `spike`, `flat`, `manual`): kept, not evaluated.
+    pub qc: Option<&'static str>,
+    /// Whether evaluation counts it (normal flag, no quality flag, a counted kind).
+    pub evaluated: bool,
+    /// GB 3838 single-factor class (`I`–`劣V`), for items with classes.
+    #[schema(value_type = Option<String>)]
+    pub class: Option<WaterClass>,
+    pub revision: i32,
+    pub origin: Option<String>,
+    pub method: Option<String>,
+    pub lab: Option<String>,
+    pub received_at: String,
+}
+
+impl ReadingView {
+    pub fn new(r: &models::entities::readings::Model, _kind: models::domain::gb3838::WaterBodyKind) -> Self {
+        Self {
+            id: r.id,
+            parameter: r.parameter.key(),
+            value: r.value,
+            unit: r.parameter.info().unit,
+            below_detection: r.below_detection,
+            detection_limit: r.detection_limit,
+            sampled_at: crate::views::local_time(r.sampled_at),
+            kind: r.data_kind.as_str(),
+            source: r.source.as_str(),
+            flag: r.quality_flag.as_str(),
+            qc: r.qc.map(|q| q.as_str()),
+            evaluated: r.quality_flag.is_valid_for_evaluation() && r.qc.is_none() && r.data_kind.is_evaluated(),
+            class: r.class,
+            revision: r.revision,
+            origin: r.origin.clone(),
+            method: r.method.clone(),
+            lab: r.lab.clone(),
+            received_at: crate::views::local_time(r.received_at),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReadingPage {
+    pub section: String,
+    pub count: usize,
+    pub readings: Vec<ReadingView>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// A value a reading held before.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub value: f64,
+    pub below_detection: bool,
+    pub detection_limit: Option<f64>,
+    pub source: &'static str,
+    pub flag: &'static str,
+    pub qc: Option<&'static str>,
+    #[schema(value_type = Option<String>)]
+    pub class: Option<WaterClass>,
+    pub origin: Option<String>,
+    pub method: Option<String>,
+    pub lab: Option<String>,
+    pub received_at: String,
+    /// When a later value replaced it, and who sent that value.
+    pub superseded_at: String,
+    pub superseded_by: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HistoryView {
+    pub current: ReadingView,
+    /// The earlier values, newest first.
+    pub revisions: Vec<RevisionView>,
+}
+
+impl From<&models::readings::History> for HistoryView {
+    fn from(h: &models::readings::History) -> Self {
+        Self {
+            current: ReadingView::new(&h.current, models::domain::gb3838::WaterBodyKind::River),
+            revisions: h
+                .revisions
+                .iter()
+                .map(|r| RevisionView {
+                    revision: r.revision,
+                    value: r.value,
+                    below_detection: r.below_detection,
+                    detection_limit: r.detection_limit,
+                    source: r.source.as_str(),
+                    flag: r.quality_flag.as_str(),
+                    qc: r.qc.map(|q| q.as_str()),
+                    class: r.class,
+                    origin: r.origin.clone(),
+                    method: r.method.clone(),
+                    lab: r.lab.clone(),
+                    received_at: crate::views::local_time(r.received_at),
+                    superseded_at: crate::views::local_time(r.superseded_at),
+                    superseded_by: r.superseded_by.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Rows fetched per query while streaming CSV.
+const CSV_PAGE: u64 = 5_000;
+
+/// The readings of a range as CSV, fetched a page at a time while the client reads: memory stays flat
+/// however long the range. An error after the first byte can only cut the stream short (it is logged).
+pub fn csv_stream(
+    db: sea_orm::DatabaseConnection,
+    section: models::sections::SectionContext,
+    filter: models::readings::ReadingFilter,
+) -> axum::response::Response {
+    use axum::http::header;
+    const HEADER: &str = "section,parameter,sampled_at,value,unit,below_detection,detection_limit,kind,source,flag,qc,class,revision,origin,method,lab,id\n";
+    let code = section.section.code.clone();
+    let kind = section.kind();
+    let id = section.section.id;
+    let first =
+        futures::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(HEADER.as_bytes())) });
+    let pages = futures::stream::unfold(Some(None), move |state: Option<Option<models::readings::Cursor>>| {
+        let (db, filter, code) = (db.clone(), filter.clone(), code.clone());
+        async move {
+            let after = state?;
+            match models::readings::page(&db, id, &filter, after, CSV_PAGE).await {
+                Ok((rows, next)) => {
+                    let mut out = csv::Writer::from_writer(Vec::new());
+                    for r in &rows {
+                        let v = ReadingView::new(r, kind);
+                        let record = [
+                            code.clone(),
+                            v.parameter.to_string(),
+                            v.sampled_at,
+                            v.value.to_string(),
+                            v.unit.to_string(),
+                            v.below_detection.to_string(),
+                            v.detection_limit.map(|d| d.to_string()).unwrap_or_default(),
+                            v.kind.to_string(),
+                            v.source.to_string(),
+                            v.flag.to_string(),
+                            v.qc.unwrap_or_default().to_string(),
+                            v.class.map(|c| c.to_string()).unwrap_or_default(),
+                            v.revision.to_string(),
+                            v.origin.unwrap_or_default(),
+                            v.method.unwrap_or_default(),
+                            v.lab.unwrap_or_default(),
+                            v.id.to_string(),
+                        ];
+                        if out.write_record(&record).is_err() {
+                            return None;
+                        }
+                    }
+                    let bytes = out.into_inner().unwrap_or_default();
+                    Some((Ok(axum::body::Bytes::from(bytes)), next.map(Some)))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "readings CSV stream cut short");
+                    Some((Err(std::io::Error::other(e.to_string())), None))
+                }
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(futures::StreamExt::chain(first, pages));
+    axum::response::Response::builder()
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(header::CONTENT_DISPOSITION, "attachment; filename=\"readings.csv\"")
+        .body(body)
+        .unwrap_or_default()
 }

@@ -16,6 +16,7 @@ mod m20261129_000003_audit;
 mod m20261201_000001_notice_subject_text;
 mod m20261201_000002_rollups;
 mod m20261201_000003_registry_terms;
+mod m20261201_000004_ingestion;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_notice_subject_text::Migration),
             Box::new(m20261201_000002_rollups::Migration),
             Box::new(m20261201_000003_registry_terms::Migration),
+            Box::new(m20261201_000004_ingestion::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod hj212;
 pub mod notice;
 pub mod notice_text;
 pub mod period;
+pub mod quality;
 pub mod reading;
 #[cfg(test)]
 pub(crate) mod reference_csv;

@@ -31,6 +31,14 @@ pub struct ReadingInput {
     pub below_detection: Option<bool>,
     pub detection_limit: Option<f64>,
     pub flag: Option<String>,
+    /// `sample` (the default), `realtime`, `minute`, `hour` or `day`.
+    pub kind: Option<String>,
+    /// Who produced the value: a programme, a station, a contractor (free text, at most 64 characters).
+    pub origin: Option<String>,
+    /// The analysis method (e.g. `HJ 535-2009`).
+    pub method: Option<String>,
+    /// The laboratory.
+    pub lab: Option<String>,
 }
 
 /// A reading that passed every check; the section code is still to be resolved against the registry.
@@ -46,6 +54,83 @@ pub struct ValidReading {
     pub quality_flag: QualityFlag,
     /// The value as it was given, when that was in another unit than the standard's.
     pub read_as: Option<ReadAs>,
+    pub kind: DataKind,
+    pub origin: Option<String>,
+    pub method: Option<String>,
+    pub lab: Option<String>,
+    /// Set when the value is a placeholder (-999 and the like): kept, flagged, never evaluated.
+    pub qc: Option<QcFlag>,
+}
+
+/// What a value stands for: one sample (a lab result, a manual reading), or an automatic station's
+/// real-time value (HJ 212 CN 2011) or its minute (2051), hour (2061) or day (2031) statistics. The same
+/// section, item and time may hold one value of each kind.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DataKind {
+    Sample,
+    Realtime,
+    Minute,
+    Hour,
+    Day,
+}
+
+impl DataKind {
+    /// Whether evaluation counts values of this kind: samples and an automatic station's hourly values
+    /// (the unit automatic monitoring is evaluated in). Real-time and minute values would count the same
+    /// water many times over, and day values repeat the hours they are made of; they serve alerts and
+    /// charts.
+    pub fn is_evaluated(self) -> bool {
+        matches!(self, Self::Sample | Self::Hour)
+    }
+
+    /// The kind of an HJ 212 upload command: 2011, 2051, 2061, 2031.
+    pub fn of_command(cn: &str) -> Option<DataKind> {
+        match cn {
+            "2011" => Some(Self::Realtime),
+            "2051" => Some(Self::Minute),
+            "2061" => Some(Self::Hour),
+            "2031" => Some(Self::Day),
+            _ => None,
+        }
+    }
+}
+
+/// Why a quality rule set a reading aside. A flagged reading stays stored and visible with its reason, and
+/// is left out of evaluation, trends and alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, strum::IntoStaticStr, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum QcFlag {
+    /// Outside the plausible range for the item.
+    Range,
+    /// A sentinel a device writes for "no value" (-999, 9999, …).
+    Sentinel,
+    /// Changed faster than water does.
+    Spike,
+    /// The same value for too long: a stuck sensor.
+    Flat,
+    /// Set by an administrator.
+    Manual,
+}
+
+/// The earliest sampling time taken: the founding of the People's Republic, as for the registry's dates.
+/// Anything before is a typing mistake (a year 0001, a 1900 from an empty spreadsheet date).
+pub fn earliest_sampling_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(-638_352_000, 0).unwrap_or(DateTime::<Utc>::MIN_UTC) // 1949-10-01T00:00:00Z
 }
 
 /// A value as it was read, in the unit it came in.
@@ -173,9 +258,37 @@ impl ReadingInput {
                     ));
                     None
                 }
+                Some(t) if t < earliest_sampling_time() => {
+                    problems.push(Problem::new(
+                        "sampled_at",
+                        "time_too_early",
+                        format!("采样时间“{}”早于 1949 年 10 月 1 日，请检查年份", quote(text)),
+                        format!("sampling time '{}' is before 1949-10-01; check the year", quote(text)),
+                    ));
+                    None
+                }
                 Some(t) => Some(t),
             },
         };
+
+        let kind = match self.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            None => Some(DataKind::Sample),
+            Some(k) => {
+                let parsed = DataKind::parse(k);
+                if parsed.is_none() {
+                    problems.push(Problem::new(
+                        "kind",
+                        "invalid_kind",
+                        format!("数据类型“{}”无效，应为 sample、realtime、minute、hour、day 之一", quote(k)),
+                        format!("data kind '{}' is not one of sample, realtime, minute, hour, day", quote(k)),
+                    ));
+                }
+                parsed
+            }
+        };
+        let origin = short_text("origin", self.origin.as_deref(), &mut problems);
+        let method = short_text("method", self.method.as_deref(), &mut problems);
+        let lab = short_text("lab", self.lab.as_deref(), &mut problems);
 
         let flag = match self.flag.as_deref() {
             None => Some(QualityFlag::Normal),
@@ -195,8 +308,8 @@ impl ReadingInput {
 
         let value = self.checked_value(parameter, &mut problems);
 
-        match (section, parameter, sampled_at, value, flag) {
-            (Some(section), Some(parameter), Some(sampled_at), Some(checked), Some(quality_flag))
+        match (section, parameter, sampled_at, value, flag, kind) {
+            (Some(section), Some(parameter), Some(sampled_at), Some(checked), Some(quality_flag), Some(kind))
                 if problems.is_empty() =>
             {
                 Ok(ValidReading {
@@ -209,6 +322,11 @@ impl ReadingInput {
                     detection_limit: checked.limit,
                     quality_flag,
                     read_as: checked.read_as,
+                    kind,
+                    origin,
+                    method,
+                    lab,
+                    qc: checked.sentinel.then_some(QcFlag::Sentinel),
                 })
             }
             _ => Err(problems),
@@ -249,6 +367,10 @@ impl ReadingInput {
         }
         let parameter = parameter?;
         let info = parameter.info();
+        // A device's "no value" is stored as sent and flagged, not refused as a negative concentration.
+        if !below && super::quality::is_sentinel(raw) {
+            return Some(Checked { value: raw, below, limit: None, read_as: None, sentinel: true });
+        }
 
         // The unit the value was given in: as stated; else, under an HJ 212 code, that code's default (µg/L
         // for several metals, ng/L for alkyl mercury: Table B.1); else the standard's own.
@@ -300,8 +422,26 @@ impl ReadingInput {
         }
         // A value below detection is stored as its detection limit; statistics later use half of it.
         let value = if below { limit.unwrap_or(value) } else { value };
-        Some(Checked { value, below, limit, read_as })
+        Some(Checked { value, below, limit, read_as, sentinel: false })
     }
+}
+
+/// Longest text kept for a reading's origin, method and laboratory.
+pub const MAX_LABEL: usize = 64;
+
+/// A reading's optional label (origin, method, lab): trimmed, empty as none, at most [`MAX_LABEL`] characters.
+fn short_text(field: &'static str, text: Option<&str>, problems: &mut Vec<Problem>) -> Option<String> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+    if text.chars().count() > MAX_LABEL {
+        problems.push(Problem::new(
+            field,
+            "too_long",
+            format!("“{field}”超过 {MAX_LABEL} 个字符"),
+            format!("{field} is longer than {MAX_LABEL} characters"),
+        ));
+        return None;
+    }
+    Some(text.to_string())
 }
 
 /// A value as the checks leave it.
@@ -310,6 +450,7 @@ struct Checked {
     below: bool,
     limit: Option<f64>,
     read_as: Option<ReadAs>,
+    sentinel: bool,
 }
 
 /// Whether `given` names the unit a non-concentration item is reported in (`℃` or `°C`, `无量纲` for pH, …).

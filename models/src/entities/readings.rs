@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::gb3838::{Parameter, WaterClass};
-use crate::domain::reading::{QualityFlag, ReadingSource};
+use crate::domain::reading::{DataKind, QcFlag, QualityFlag, ReadingSource};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "readings")]
@@ -21,6 +21,14 @@ pub struct Model {
     /// GB 3838 single-factor class rank, when the item has classes.
     pub class: Option<WaterClass>,
     pub received_at: DateTimeUtc,
+    pub data_kind: DataKind,
+    /// 1 for the first value stored; each revision adds one (the earlier values are in `reading_revisions`).
+    pub revision: i32,
+    /// Set aside by a quality rule (or an administrator): stored and shown, never evaluated.
+    pub qc: Option<QcFlag>,
+    pub origin: Option<String>,
+    pub method: Option<String>,
+    pub lab: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
