@@ -43,6 +43,9 @@ pub mod metrics;
 mod server;
 mod sink;
 
+#[cfg(test)]
+mod tests;
+
 pub use config::Hj212Config;
 pub use server::Server;
 pub use sink::{FrameSink, Outcome, Received, SinkError};
