@@ -555,3 +555,42 @@ async fn shutdown_lets_a_commit_in_progress_finish_and_acknowledge_then_stops_ac
     timeout(PATIENCE, stopping).await.expect("serve returns").expect("stop did not panic");
     assert!(TcpStream::connect(addr).await.is_err(), "nothing listens after shutdown");
 }
+
+#[tokio::test]
+async fn a_client_that_never_reads_its_acks_is_closed_after_the_write_timeout_without_blocking_others() {
+    let config = Hj212Config { write_timeout: Duration::from_millis(300), ..config() };
+    let server = start(config, TestSink::default()).await;
+    // A small receive buffer, so the server's acknowledgements back up quickly.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(1024).expect("receive buffer");
+    let mut deaf = socket.connect(server.addr).await.expect("connect");
+    // Far more acknowledgements than the socket buffers hold; the frames themselves may all fit in the
+    // server's larger receive buffer, so once they are sent keep writing until the server has closed.
+    let flood = tokio::spawn(async move {
+        // A long MN makes long acknowledgements: each echoes it.
+        let upload = frame(&upload(&"DEAF".repeat(200), &qn(1), ACK, &[]));
+        for _ in 0..10_000 {
+            if deaf.write_all(&upload).await.is_err() {
+                return true;
+            }
+        }
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if deaf.write_all(&upload).await.is_err() {
+                return true;
+            }
+        }
+        false
+    });
+
+    let mut other = server.connect().await;
+    assert_served(&mut other, &upload("RC0001", &qn(1), ACK, &[1.0])).await;
+    let closed = timeout(PATIENCE, flood).await.expect("the flood ends").expect("no panic");
+    assert!(
+        closed,
+        "the server never closed the connection that does not read ({} frames stored)",
+        server.sink.received().len()
+    );
+    assert_served(&mut other, &upload("RC0001", &qn(2), ACK, &[2.0])).await;
+    server.stop().await;
+}
