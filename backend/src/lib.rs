@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod hj212;
 pub mod routes;
 pub mod rules;
 pub mod startup;
