@@ -3,8 +3,9 @@
 //! its months, and an old month can be detached or archived whole.
 //!
 //! A row can only land in a month that has its partition, so writers make the months they need first
-//! ([`ensure_for`]), each in a statement of its own outside their transaction: creating a partition locks
-//! the whole table for a moment, and that moment must not last as long as an import. The job
+//! ([`ensure_for`]) on a connection of their own, outside their transaction. A partition is made as a
+//! table of its own and then attached, which locks the parent only against other schema changes: an import
+//! writing other months in its open transaction goes on, and so do readers. The job
 //! `create_partitions` makes the coming months ahead of time, so live data never waits for one. SQLite has
 //! one table and nothing to do.
 
@@ -76,10 +77,12 @@ where
     for key in wanted.difference(&have) {
         let Some(month) = YearMonth::from_key(*key) else { continue };
         let (from, to) = (month.start(), month.next().start());
+        // Made on its own and attached, rather than `CREATE TABLE … PARTITION OF`: attaching locks the
+        // parent only against other schema changes, so a long import writing other months goes on.
+        let name = format!("readings_{:04}_{:02}", month.year, month.month);
+        tx.execute_unprepared(&format!("CREATE TABLE {name} (LIKE readings INCLUDING DEFAULTS)")).await?;
         tx.execute_unprepared(&format!(
-            "CREATE TABLE readings_{:04}_{:02} PARTITION OF readings FOR VALUES FROM ('{}') TO ('{}')",
-            month.year,
-            month.month,
+            "ALTER TABLE readings ATTACH PARTITION {name} FOR VALUES FROM ('{}') TO ('{}')",
             from.to_rfc3339(),
             to.to_rfc3339()
         ))

@@ -84,37 +84,6 @@ pub struct IngestResult {
     pub qc: Option<QcFlag>,
 }
 
-/// The readings that passed every check, with their sections.
-struct Checked {
-    valid: Vec<(usize, ValidReading)>,
-    sections: HashMap<String, SectionContext>,
-    problems: Vec<ItemProblem>,
-}
-
-/// Validates every item and looks its section up; reports every problem, not just the first.
-async fn check_items(
-    db: &impl ConnectionTrait,
-    items: &[(usize, ReadingInput)],
-    now: DateTime<Utc>,
-) -> Result<Checked, DbErr> {
-    let mut problems = Vec::new();
-    let mut valid = Vec::with_capacity(items.len());
-    for (index, input) in items {
-        match input.validate(now) {
-            Ok(reading) => valid.push((*index, reading)),
-            Err(ps) => problems.extend(ps.into_iter().map(|problem| ItemProblem { index: *index, problem })),
-        }
-    }
-    let sections = find_by_codes(db, valid.iter().map(|(_, r)| r.section.as_str())).await?;
-    for (index, r) in &valid {
-        if !sections.contains_key(&code_key(&r.section)) {
-            problems.push(ItemProblem { index: *index, problem: unknown_section(&r.section) });
-        }
-    }
-    problems.sort_by_key(|p| p.index);
-    Ok(Checked { valid, sections, problems })
-}
-
 fn unknown_section(code: &str) -> Problem {
     Problem::new(
         "section",
@@ -127,11 +96,12 @@ fn unknown_section(code: &str) -> Problem {
 /// The problems [`submit`] would report for these items, without storing anything: for an edge that found
 /// problems of its own in other items and reports them all at once.
 pub async fn problems(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     items: &[(usize, ReadingInput)],
     now: DateTime<Utc>,
 ) -> Result<Vec<ItemProblem>, DbErr> {
-    Ok(check_items(db, items, now).await?.problems)
+    let mut writer = Writer::begin(db, ReadingSource::Api, Actor::system("check"), DEFAULT_LIVE_WINDOW, now).await?;
+    Ok(writer.check(items).await?.1)
 }
 
 /// How long after sampling a reading still raises alerts. Older readings (a backfill, a year of lab
@@ -148,107 +118,260 @@ pub async fn submit(
     submission: Submission,
     now: DateTime<Utc>,
 ) -> Result<Vec<IngestResult>, SubmitError> {
-    let Checked { valid, sections, problems } = check_items(db, &submission.items, now).await?;
+    let Submission { items, source, actor, only_section, live_window } = submission;
+    let mut writer = Writer::begin(db, source, actor, live_window, now).await?;
+    writer.only_section = only_section;
+    let (valid, problems) = writer.check(&items).await?;
     if !problems.is_empty() {
-        return Err(SubmitError::Invalid(problems));
-    }
-    let section_of = |r: &ValidReading| &sections[&code_key(&r.section)];
-    if let Some(allowed) = submission.only_section {
-        let foreign: Vec<ItemProblem> = valid
-            .iter()
-            .filter(|(_, r)| section_of(r).section.id != allowed)
-            .map(|(index, r)| ItemProblem {
-                index: *index,
-                problem: Problem::new(
-                    "section",
-                    "section_not_allowed",
-                    format!("该密钥无权提交断面“{}”的数据", quote(&r.section)),
-                    format!("this key may not submit readings for section '{}'", quote(&r.section)),
-                ),
-            })
-            .collect();
-        if !foreign.is_empty() {
-            return Err(SubmitError::NotAllowed(foreign));
-        }
-    }
-    // Oldest first, so an alert's "last" reading is the latest in time whatever the submission order; the
-    // same sample twice keeps the order it was sent in.
-    let mut order: Vec<&(usize, ValidReading)> = valid.iter().collect();
-    order.sort_by_key(|(index, r)| (r.sampled_at, *index));
-    let rows: Vec<Row> = order.iter().map(|(_, r)| row_of(section_of(r), r)).collect();
-    partitions::ensure_for(db, rows.iter().map(|r| r.sampled_at)).await?;
-
-    let tx = begin_write(db).await?;
-    let by = submission.actor.label.clone();
-    let stored = ingest::store(&tx, &rows, submission.source, &by, now).await?;
-
-    // The roll-ups evaluation reads move in the same transaction as the readings.
-    let counted: Vec<Counted> = rows
-        .iter()
-        .zip(&stored)
-        .filter(|(row, s)| s.fate == Fate::New && row.is_evaluated())
-        .map(|(row, _)| Counted {
-            section_id: row.section_id,
-            parameter: row.parameter,
-            sampled_at: row.sampled_at,
-            value: row.value,
-            below_detection: row.below_detection,
-        })
-        .collect();
-    rollups::add(&tx, &counted).await?;
-    let revised = rows.iter().zip(&stored).filter_map(|(row, s)| match &s.fate {
-        Fate::Revised { previous } => Some((row, previous.as_ref())),
-        _ => None,
-    });
-    rollups::recount(&tx, &ingest::months_touched(revised)).await?;
-    let classified: Vec<_> = order
-        .iter()
-        .zip(&rows)
-        .zip(&stored)
-        .filter(|((_, row), s)| s.fate != Fate::Duplicate && row.is_evaluated() && row.class.is_some())
-        .map(|(((_, r), row), _)| (row.section_id, section_of(r).kind(), row.sampled_at))
-        .collect();
-    rollups::refresh_latest(&tx, &classified).await?;
-
-    // Alerts: only for what changed, and only for the water as it is now.
-    let live_since = now - submission.live_window;
-    let alerting: Vec<usize> = (0..rows.len())
-        .filter(|&i| stored[i].fate != Fate::Duplicate && rows[i].sampled_at >= live_since && alerts_on(&rows[i]))
-        .collect();
-    lock_sections(&tx, alerting.iter().map(|&i| rows[i].section_id).collect()).await?;
-    let mut results = Vec::with_capacity(rows.len());
-    for (i, ((index, reading), row)) in order.iter().zip(&rows).enumerate() {
-        let ctx = section_of(reading);
-        let judged = judged(ctx, row);
-        let alert = if alerting.binary_search(&i).is_ok() {
-            alerts::record_reading(&tx, ctx, stored[i].reading_id, &judged, now).await?
+        return Err(if problems.iter().all(|p| p.problem.code == "section_not_allowed") {
+            SubmitError::NotAllowed(problems)
         } else {
-            None
-        };
-        results.push(IngestResult {
-            index: *index,
-            reading_id: stored[i].reading_id,
-            stored: stored[i].fate == Fate::New,
-            revised_from: match &stored[i].fate {
-                Fate::Revised { previous } => Some(previous.value),
-                _ => None,
-            },
-            revision: stored[i].revision,
-            section: ctx.section.code.clone(),
-            parameter: row.parameter,
-            value: row.value,
-            class: row.class,
-            target: judged.target,
-            meets_target: judged.meets_target(),
-            alert,
-            read_as: reading.read_as,
-            qc: row.qc,
+            SubmitError::Invalid(problems.into_iter().filter(|p| p.problem.code != "section_not_allowed").collect())
         });
     }
-    results.sort_by_key(|r| r.index);
-    audit::append(&tx, audit_entry(submission.actor, submission.source, &results), now).await?;
-    tx.commit().await?;
+    let results = writer.store(valid).await?;
+    writer.commit(None).await?;
     Ok(results)
+}
+
+/// Writes readings in one transaction, a chunk at a time, for a caller that has more than fits in memory
+/// (a spreadsheet of a million rows): [`check`](Writer::check) a chunk, [`store`](Writer::store) what
+/// passed, and [`commit`](Writer::commit) at the end with one audit entry for all of it. Dropped without
+/// `commit`, it stores nothing.
+pub struct Writer {
+    db: DatabaseConnection,
+    tx: sea_orm::DatabaseTransaction,
+    source: ReadingSource,
+    actor: Actor,
+    /// A station's key may submit for its own section only.
+    pub only_section: Option<i32>,
+    live_window: TimeDelta,
+    now: DateTime<Utc>,
+    /// Sections looked up so far, by code key; `None`: not in the registry.
+    sections: HashMap<String, Option<SectionContext>>,
+    totals: Totals,
+}
+
+/// What a writer stored, for its audit entry and its caller's summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Totals {
+    pub submitted: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub revised: u64,
+    /// Set aside by a quality rule (stored, not evaluated).
+    pub flagged: u64,
+    pub first_reading_id: Option<i64>,
+    pub last_reading_id: Option<i64>,
+    /// The first [`REVISIONS_LISTED`] revisions: reading, revision, from, to.
+    pub revisions: Vec<serde_json::Value>,
+    pub sections: BTreeSet<String>,
+    pub alerts_opened: BTreeSet<i32>,
+    pub alerts_updated: BTreeSet<i32>,
+}
+
+/// Revisions named one by one in an audit entry; the count covers the rest.
+pub const REVISIONS_LISTED: usize = 1000;
+
+impl Totals {
+    fn add(&mut self, r: &IngestResult) {
+        self.submitted += 1;
+        match (r.stored, r.revised_from) {
+            (true, _) => {
+                self.stored += 1;
+                self.first_reading_id = Some(self.first_reading_id.map_or(r.reading_id, |f| f.min(r.reading_id)));
+                self.last_reading_id = Some(self.last_reading_id.map_or(r.reading_id, |l| l.max(r.reading_id)));
+            }
+            (false, Some(from)) => {
+                self.revised += 1;
+                if self.revisions.len() < REVISIONS_LISTED {
+                    self.revisions.push(serde_json::json!({
+                        "reading_id": r.reading_id, "revision": r.revision, "from": from, "to": r.value,
+                    }));
+                }
+            }
+            (false, None) => self.duplicates += 1,
+        }
+        if r.qc.is_some() && r.stored {
+            self.flagged += 1;
+        }
+        if !self.sections.contains(&r.section) {
+            self.sections.insert(r.section.clone());
+        }
+        if let Some(a) = &r.alert {
+            if a.opened { &mut self.alerts_opened } else { &mut self.alerts_updated }.insert(a.alert_id);
+        }
+    }
+}
+
+impl Writer {
+    pub async fn begin(
+        db: &DatabaseConnection,
+        source: ReadingSource,
+        actor: Actor,
+        live_window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<Writer, DbErr> {
+        Ok(Writer {
+            db: db.clone(),
+            tx: begin_write(db).await?,
+            source,
+            actor,
+            only_section: None,
+            live_window,
+            now,
+            sections: HashMap::new(),
+            totals: Totals::default(),
+        })
+    }
+
+    /// What was written so far.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Validates every item and looks its section up; reports every problem, not just the first.
+    pub async fn check(
+        &mut self,
+        items: &[(usize, ReadingInput)],
+    ) -> Result<(Vec<(usize, ValidReading)>, Vec<ItemProblem>), DbErr> {
+        let mut problems = Vec::new();
+        let mut valid = Vec::with_capacity(items.len());
+        for (index, input) in items {
+            match input.validate(self.now) {
+                Ok(reading) => valid.push((*index, reading)),
+                Err(ps) => problems.extend(ps.into_iter().map(|problem| ItemProblem { index: *index, problem })),
+            }
+        }
+        let unknown: BTreeSet<&str> = valid
+            .iter()
+            .map(|(_, r)| r.section.as_str())
+            .filter(|c| !self.sections.contains_key(&code_key(c)))
+            .collect();
+        if !unknown.is_empty() {
+            let found = find_by_codes(&self.tx, unknown.iter().copied()).await?;
+            for code in unknown {
+                let key = code_key(code);
+                let ctx = found.get(&key).cloned();
+                self.sections.insert(key, ctx);
+            }
+        }
+        let mut passed = Vec::with_capacity(valid.len());
+        for (index, r) in valid {
+            match &self.sections[&code_key(&r.section)] {
+                None => problems.push(ItemProblem { index, problem: unknown_section(&r.section) }),
+                Some(ctx) if self.only_section.is_some_and(|allowed| ctx.section.id != allowed) => {
+                    problems.push(ItemProblem {
+                        index,
+                        problem: Problem::new(
+                            "section",
+                            "section_not_allowed",
+                            format!("该密钥无权提交断面“{}”的数据", quote(&r.section)),
+                            format!("this key may not submit readings for section '{}'", quote(&r.section)),
+                        ),
+                    })
+                }
+                Some(_) => passed.push((index, r)),
+            }
+        }
+        problems.sort_by_key(|p| p.index);
+        Ok((passed, problems))
+    }
+
+    /// Stores readings that passed [`check`](Writer::check), deciding their alerts; returns each one's
+    /// outcome in the order given.
+    pub async fn store(&mut self, valid: Vec<(usize, ValidReading)>) -> Result<Vec<IngestResult>, DbErr> {
+        let section_of = |r: &ValidReading| -> &SectionContext {
+            self.sections[&code_key(&r.section)].as_ref().expect("checked readings have sections")
+        };
+        // Oldest first, so an alert's "last" reading is the latest in time whatever the submission order;
+        // the same sample twice keeps the order it was sent in.
+        let mut order: Vec<&(usize, ValidReading)> = valid.iter().collect();
+        order.sort_by_key(|(index, r)| (r.sampled_at, *index));
+        let rows: Vec<Row> = order.iter().map(|(_, r)| row_of(section_of(r), r)).collect();
+        // Outside the transaction: a partition is attached by a connection of its own.
+        partitions::ensure_for(&self.db, rows.iter().map(|r| r.sampled_at)).await?;
+        let tx = &self.tx;
+        let now = self.now;
+        let stored = ingest::store(tx, &rows, self.source, &self.actor.label, now).await?;
+
+        // The roll-ups evaluation reads move in the same transaction as the readings.
+        let counted: Vec<Counted> = rows
+            .iter()
+            .zip(&stored)
+            .filter(|(row, s)| s.fate == Fate::New && row.is_evaluated())
+            .map(|(row, _)| Counted {
+                section_id: row.section_id,
+                parameter: row.parameter,
+                sampled_at: row.sampled_at,
+                value: row.value,
+                below_detection: row.below_detection,
+            })
+            .collect();
+        rollups::add(tx, &counted).await?;
+        let revised = rows.iter().zip(&stored).filter_map(|(row, s)| match &s.fate {
+            Fate::Revised { previous } => Some((row, previous.as_ref())),
+            _ => None,
+        });
+        rollups::recount(tx, &ingest::months_touched(revised)).await?;
+        let classified: Vec<_> = order
+            .iter()
+            .zip(&rows)
+            .zip(&stored)
+            .filter(|((_, row), s)| s.fate != Fate::Duplicate && row.is_evaluated() && row.class.is_some())
+            .map(|(((_, r), row), _)| (row.section_id, section_of(r).kind(), row.sampled_at))
+            .collect();
+        rollups::refresh_latest(tx, &classified).await?;
+
+        // Alerts: only for what changed, and only for the water as it is now.
+        let live_since = now - self.live_window;
+        let alerting: Vec<usize> = (0..rows.len())
+            .filter(|&i| stored[i].fate != Fate::Duplicate && rows[i].sampled_at >= live_since && alerts_on(&rows[i]))
+            .collect();
+        lock_sections(tx, alerting.iter().map(|&i| rows[i].section_id).collect()).await?;
+        let mut results = Vec::with_capacity(rows.len());
+        for (i, ((index, reading), row)) in order.iter().zip(&rows).enumerate() {
+            let ctx = section_of(reading);
+            let judged = judged(ctx, row);
+            let alert = if alerting.binary_search(&i).is_ok() {
+                alerts::record_reading(tx, ctx, stored[i].reading_id, &judged, now).await?
+            } else {
+                None
+            };
+            results.push(IngestResult {
+                index: *index,
+                reading_id: stored[i].reading_id,
+                stored: stored[i].fate == Fate::New,
+                revised_from: match &stored[i].fate {
+                    Fate::Revised { previous } => Some(previous.value),
+                    _ => None,
+                },
+                revision: stored[i].revision,
+                section: ctx.section.code.clone(),
+                parameter: row.parameter,
+                value: row.value,
+                class: row.class,
+                target: judged.target,
+                meets_target: judged.meets_target(),
+                alert,
+                read_as: reading.read_as,
+                qc: row.qc,
+            });
+        }
+        results.sort_by_key(|r| r.index);
+        for r in &results {
+            self.totals.add(r);
+        }
+        Ok(results)
+    }
+
+    /// Writes the audit entry of everything stored (with `detail`, e.g. the file imported) and commits.
+    pub async fn commit(self, detail: Option<serde_json::Value>) -> Result<Totals, DbErr> {
+        let entry = audit_entry(self.actor, self.source, &self.totals, detail);
+        audit::append(&self.tx, entry, self.now).await?;
+        self.tx.commit().await?;
+        Ok(self.totals)
+    }
 }
 
 /// A checked reading as the store takes it: its section resolved, its class judged, quality rules applied.
@@ -293,25 +416,8 @@ fn judged(ctx: &SectionContext, row: &Row) -> JudgedReading {
     }
 }
 
-/// The audit record of a batch: what was stored, revised, already there, which alerts moved.
-fn audit_entry(actor: Actor, source: ReadingSource, results: &[IngestResult]) -> NewEntry {
-    let stored: Vec<i64> = results.iter().filter(|r| r.stored).map(|r| r.reading_id).collect();
-    let revised: Vec<serde_json::Value> = results
-        .iter()
-        .filter_map(|r| {
-            r.revised_from.map(|from| serde_json::json!({"reading_id": r.reading_id, "revision": r.revision, "from": from, "to": r.value}))
-        })
-        .collect();
-    let alerts = |opened: bool| -> Vec<i32> {
-        let ids: BTreeSet<i32> = results
-            .iter()
-            .filter_map(|r| r.alert.as_ref())
-            .filter(|a| a.opened == opened)
-            .map(|a| a.alert_id)
-            .collect();
-        ids.into_iter().collect()
-    };
-    let sections: BTreeSet<&str> = results.iter().map(|r| r.section.as_str()).collect();
+/// The audit record of a write: what was stored, revised, already there, which alerts moved.
+fn audit_entry(actor: Actor, source: ReadingSource, t: &Totals, detail: Option<serde_json::Value>) -> NewEntry {
     NewEntry {
         actor,
         action: "readings.submit".into(),
@@ -320,16 +426,18 @@ fn audit_entry(actor: Actor, source: ReadingSource, results: &[IngestResult]) ->
         before: None,
         after: Some(serde_json::json!({
             "source": source.as_str(),
-            "submitted": results.len(),
-            "stored": stored.len(),
-            "revised": revised.len(),
-            "duplicates": results.len() - stored.len() - revised.len(),
-            "first_reading_id": stored.iter().min(),
-            "last_reading_id": stored.iter().max(),
-            "revisions": revised,
-            "sections": sections,
-            "alerts_opened": alerts(true),
-            "alerts_updated": alerts(false),
+            "submitted": t.submitted,
+            "stored": t.stored,
+            "revised": t.revised,
+            "duplicates": t.duplicates,
+            "flagged": t.flagged,
+            "first_reading_id": t.first_reading_id,
+            "last_reading_id": t.last_reading_id,
+            "revisions": t.revisions,
+            "sections": t.sections,
+            "alerts_opened": t.alerts_opened,
+            "alerts_updated": t.alerts_updated,
+            "detail": detail,
         })),
     }
 }
