@@ -14,7 +14,7 @@ use models::domain::gb3838::Parameter;
 use serde::{Deserialize, Serialize};
 
 /// Settings that may hold a password and so may be read from a file instead.
-const SECRET_KEYS: [&str; 2] = ["database_url", "smtp_url"];
+const SECRET_KEYS: [&str; 3] = ["database_url", "smtp_url", "metrics_token"];
 
 /// Default SQLite file, created in the working directory on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://riverchief.db";
@@ -54,6 +54,14 @@ pub struct Settings {
     /// Readings sampled longer ago than this many hours are stored and judged but open no alerts
     /// (backfills, late lab results, a station catching up).
     pub live_window_hours: i64,
+    /// Where `GET /metrics` is served (Prometheus text format); `off` or absent in a file: not served.
+    /// Default 127.0.0.1:9464. An address other than loopback needs `metrics_token`.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Bearer token `/metrics` asks for. Secret.
+    pub metrics_token: Option<SecretString>,
+    /// The HJ 212 receiver (`[hj212]`).
+    #[serde(default)]
+    pub hj212: crate::hj212::Hj212Config,
 }
 
 /// The defaults, as a serialisable layer so the other layers merge over them.
@@ -74,6 +82,7 @@ struct Defaults {
     login_attempts_per_minute: u32,
     decimals: HashMap<String, u32>,
     live_window_hours: i64,
+    metrics_addr: Option<&'static str>,
 }
 
 impl Default for Defaults {
@@ -94,6 +103,7 @@ impl Default for Defaults {
             login_attempts_per_minute: 10,
             decimals: HashMap::new(),
             live_window_hours: 48,
+            metrics_addr: Some("127.0.0.1:9464"),
         }
     }
 }

@@ -281,3 +281,14 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+impl From<models::devices::DeviceError> for ApiError {
+    fn from(e: models::devices::DeviceError) -> Self {
+        match e {
+            models::devices::DeviceError::Invalid(problems) => {
+                Self::invalid("invalid_device", "设备信息有误", "invalid device", details(problems))
+            }
+            e @ models::devices::DeviceError::Db(_) => Self::Internal(e.into()),
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod rules;
 pub mod startup;
 pub mod state;
 pub mod tabular;
+pub mod telemetry;
 pub mod views;
 
 pub use config::Settings;

@@ -26,6 +26,10 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
     if let Some(counted) = built.filter(|n| *n > 0) {
         info!(readings = counted, "monthly roll-ups built from the stored readings");
     }
+    // PostgreSQL: this month's readings partition and the next few, before any station sends.
+    models::partitions::ensure_ahead(&db, Utc::now(), jobs::create_partitions::AHEAD)
+        .await
+        .context("making the readings partitions")?;
     Ok(db)
 }
 
@@ -40,6 +44,9 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     jobs: JobContext,
+    hj212: Option<crate::hj212::Server<crate::hj212::DatabaseSink>>,
+    hj212_addr: Option<SocketAddr>,
+    metrics: Option<(TcpListener, SocketAddr)>,
 }
 
 impl Application {
@@ -56,6 +63,28 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (is another riverchief running?)", settings.http_addr))?;
         let addr = listener.local_addr()?;
+        let (hj212, hj212_addr) = if settings.hj212.enabled {
+            let sink = crate::hj212::DatabaseSink { db: db.clone(), live_window: settings.live_window() };
+            let server = crate::hj212::Server::bind(settings.hj212.clone(), Arc::new(sink)).await.with_context(|| {
+                format!("cannot listen for HJ 212 on {} (set [hj212] addr, or enabled = false)", settings.hj212.addr)
+            })?;
+            let bound = server.local_addr()?;
+            (Some(server), Some(bound))
+        } else {
+            (None, None)
+        };
+        let metrics = match settings.metrics_addr {
+            Some(at) => {
+                crate::telemetry::check_address(at, settings.metrics_token.as_ref()).map_err(anyhow::Error::msg)?;
+                crate::telemetry::handle();
+                let listener = TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("cannot serve metrics on {at} (set metrics_addr)"))?;
+                let bound = listener.local_addr()?;
+                Some((listener, bound))
+            }
+            None => None,
+        };
         let state = AppState {
             db,
             token_ttl: TimeDelta::hours(settings.token_ttl_hours.max(1)),
@@ -67,7 +96,17 @@ impl Application {
             settings: Arc::new(settings),
             rules: Arc::default(),
         };
-        Ok(Application { listener, addr, state, jobs })
+        Ok(Application { listener, addr, state, jobs, hj212, hj212_addr, metrics })
+    }
+
+    /// The bound HJ 212 address, when the receiver runs.
+    pub fn hj212_addr(&self) -> Option<SocketAddr> {
+        self.hj212_addr
+    }
+
+    /// The bound metrics address, when metrics are served.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, a)| *a)
     }
 
     /// The bound HTTP address (useful with port 0).
@@ -92,13 +131,35 @@ impl Application {
         } else {
             None
         };
-        info!(addr = %self.addr, database = %settings.database_url_for_logs(), mail = %self.jobs.mailer.describe(), "riverchief serving");
+        info!(addr = %self.addr, hj212 = ?self.hj212_addr, metrics = ?self.metrics_addr(), database = %settings.database_url_for_logs(), mail = %self.jobs.mailer.describe(), "riverchief serving");
+        // One stop signal for every listener.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let wait = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }
+        };
+        let receiver = self.hj212.map(|server| tokio::spawn(server.serve(wait())));
+        let metrics = self.metrics.map(|(listener, _)| {
+            tokio::spawn(crate::telemetry::serve(listener, self.state.db.clone(), settings.metrics_token.clone(), wait()))
+        });
         let app = crate::routes::router(self.state);
         // Connection info gives handlers the client address, for the sign-in rate limit.
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
+        let http = axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                let _ = stop.send(true);
+            })
             .await
-            .context("HTTP server")?;
+            .context("HTTP server");
+        if let Some(receiver) = receiver {
+            receiver.await.context("HJ 212 receiver")?;
+        }
+        if let Some(metrics) = metrics {
+            metrics.await.context("metrics server")?.context("metrics server")?;
+        }
+        http?;
         if let Some(scheduler) = scheduler.as_mut() {
             scheduler.shutdown().await.context("stopping the scheduler")?;
         }

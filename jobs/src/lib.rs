@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod channels;
+pub mod create_partitions;
 pub mod deliver_notices;
 pub mod mail;
 pub mod monthly_report;
@@ -79,7 +80,11 @@ pub trait Job: Send + Sync {
 
 /// Every job riverchief has.
 pub fn registry() -> Vec<Box<dyn Job>> {
-    vec![Box::new(deliver_notices::DeliverNotices), Box::new(monthly_report::MonthlyReport)]
+    vec![
+        Box::new(deliver_notices::DeliverNotices),
+        Box::new(monthly_report::MonthlyReport),
+        Box::new(create_partitions::CreatePartitions),
+    ]
 }
 
 pub fn find(name: &str) -> Option<Box<dyn Job>> {

@@ -32,6 +32,8 @@ pub async fn run_leased(
         Err(e) => (false, format!("{e:#}")),
     };
     job_runs::finish(&ctx.db, run_id, ok, &summary, Utc::now()).await.context("recording the job run")?;
+    metrics::counter!("riverchief_job_runs_total", "job" => job.name().to_string(), "outcome" => if ok { "ok" } else { "failed" })
+        .increment(1);
     result.map(Some)
 }
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod chiefs;
 pub mod db;
 pub mod demo;
+pub mod devices;
 pub mod domain;
 pub mod enterprises;
 pub mod entities;
@@ -23,6 +24,7 @@ pub mod rollups;
 pub mod secret;
 pub mod sections;
 pub mod sessions;
+pub mod stations;
 mod stored;
 #[cfg(test)]
 mod test_db;

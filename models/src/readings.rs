@@ -145,6 +145,10 @@ pub struct Writer {
     actor: Actor,
     /// A station's key may submit for its own section only.
     pub only_section: Option<i32>,
+    /// Write the audit entry only when something already stored changed (a revision) or an alert moved:
+    /// for the HJ 212 receiver, whose new readings arrive every few seconds and are told by the devices'
+    /// counters and each reading's `received_at`.
+    pub audit_only_changes: bool,
     live_window: TimeDelta,
     now: DateTime<Utc>,
     /// Sections looked up so far, by code key; `None`: not in the registry.
@@ -218,6 +222,7 @@ impl Writer {
             source,
             actor,
             only_section: None,
+            audit_only_changes: false,
             live_window,
             now,
             sections: HashMap::new(),
@@ -228,6 +233,11 @@ impl Writer {
     /// What was written so far.
     pub fn totals(&self) -> &Totals {
         &self.totals
+    }
+
+    /// The open transaction, for writes that must land with the readings.
+    pub fn transaction(&self) -> &sea_orm::DatabaseTransaction {
+        &self.tx
     }
 
     /// Validates every item and looks its section up; reports every problem, not just the first.
@@ -367,9 +377,18 @@ impl Writer {
 
     /// Writes the audit entry of everything stored (with `detail`, e.g. the file imported) and commits.
     pub async fn commit(self, detail: Option<serde_json::Value>) -> Result<Totals, DbErr> {
-        let entry = audit_entry(self.actor, self.source, &self.totals, detail);
-        audit::append(&self.tx, entry, self.now).await?;
+        let t = &self.totals;
+        let changed = t.revised > 0 || !t.alerts_opened.is_empty() || !t.alerts_updated.is_empty();
+        if !self.audit_only_changes || changed {
+            let entry = audit_entry(self.actor, self.source, &self.totals, detail);
+            audit::append(&self.tx, entry, self.now).await?;
+        }
         self.tx.commit().await?;
+        let source = self.source.as_str();
+        metrics::counter!("riverchief_readings_stored_total", "source" => source).increment(self.totals.stored);
+        metrics::counter!("riverchief_readings_revised_total", "source" => source).increment(self.totals.revised);
+        metrics::counter!("riverchief_readings_duplicates_total", "source" => source)
+            .increment(self.totals.duplicates);
         Ok(self.totals)
     }
 }

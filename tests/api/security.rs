@@ -259,6 +259,7 @@ fn the_readmes_access_table_is_the_matrix() {
             "manage the registry (regions, water bodies, reaches, sections, chiefs, appointments)" => {
                 vec![Action::ManageRegistry]
             }
+            "manage HJ 212 devices, read their state and events" => vec![Action::ManageDevices],
             other => panic!("the README names an action the test does not know: {other}"),
         }
     };

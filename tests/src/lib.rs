@@ -105,6 +105,9 @@ fn test_settings(database_url: String, dir: &TempDir, smtp: &SmtpSink) -> Settin
     // The tests' readings carry fixed dates, many of them before today: they alert as if sent when
     // sampled. The live window itself is tested with its default (`readings::the_live_window_…`).
     settings.live_window_hours = 24 * 366 * 30;
+    // Free ports, so that tests run side by side.
+    settings.hj212.addr = "127.0.0.1:0".parse().expect("addr");
+    settings.metrics_addr = Some("127.0.0.1:0".parse().expect("addr"));
     settings
 }
 

@@ -29,6 +29,12 @@ pub enum Command {
         /// HTTP listen address [default: 127.0.0.1:8080]
         #[arg(long, value_name = "ADDR")]
         http: Option<SocketAddr>,
+        /// HJ 212 receiver address [default: 127.0.0.1:9212]; `--hj212 off` runs none
+        #[arg(long, value_name = "ADDR|off")]
+        hj212: Option<String>,
+        /// Metrics address (GET /metrics) [default: 127.0.0.1:9464]; `--metrics off` serves none
+        #[arg(long, value_name = "ADDR|off")]
+        metrics: Option<String>,
     },
     /// Apply pending database migrations
     Migrate,

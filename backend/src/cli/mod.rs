@@ -45,12 +45,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(if serving { "info" } else { "warn" });
 
     match cli.command {
-        Command::Serve { demo, http } => {
+        Command::Serve { demo, http, hj212, metrics } => {
             if let Some(http) = http {
                 settings.http_addr = http;
             }
+            match hj212.as_deref() {
+                None => {}
+                Some("off") => settings.hj212.enabled = false,
+                Some(addr) => {
+                    settings.hj212.enabled = true;
+                    settings.hj212.addr = addr.parse().with_context(|| format!("--hj212 {addr}: not an address"))?;
+                }
+            }
+            match metrics.as_deref() {
+                None => {}
+                Some("off") => settings.metrics_addr = None,
+                Some(addr) => {
+                    settings.metrics_addr =
+                        Some(addr.parse().with_context(|| format!("--metrics {addr}: not an address"))?);
+                }
+            }
             let app = Application::build(settings, demo).await?;
             println!("riverchief: http://{}/  (Ctrl-C to stop)", app.http_addr());
+            if let Some(addr) = app.hj212_addr() {
+                println!("HJ 212 receiver: {addr}");
+            }
+            if let Some(addr) = app.metrics_addr() {
+                println!("metrics: http://{addr}/metrics");
+            }
             app.run_until_stopped().await
         }
         Command::Migrate => {

@@ -21,6 +21,8 @@ use serde::de::{self, Deserializer, Visitor};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Hj212Config {
+    /// Run the receiver inside `serve`. Default on.
+    pub enabled: bool,
     /// Listen address; port 0 picks a free port. Default `127.0.0.1:9212`, reachable from this machine
     /// only, as the HTTP address is: stations on the network need `0.0.0.0:…` or an interface's address.
     pub addr: SocketAddr,
@@ -55,6 +57,7 @@ pub struct Hj212Config {
 impl Default for Hj212Config {
     fn default() -> Self {
         Self {
+            enabled: true,
             addr: SocketAddr::from(([127, 0, 0, 1], 9212)),
             max_data_len: MAX_DATA_LEN,
             read_timeout: Duration::from_secs(120),

@@ -42,6 +42,7 @@ mod connection;
 pub mod metrics;
 mod server;
 mod sink;
+mod store;
 
 #[cfg(test)]
 mod tests;
@@ -49,3 +50,4 @@ mod tests;
 pub use config::Hj212Config;
 pub use server::Server;
 pub use sink::{FrameSink, Outcome, Received, SinkError};
+pub use store::DatabaseSink;

@@ -8,6 +8,7 @@ mod alerts;
 mod assessment;
 mod audit;
 mod auth;
+mod devices;
 mod enterprises;
 mod health;
 mod pages;
@@ -169,6 +170,9 @@ fn routes() -> Routes {
         .api(Api(Action::ManageApiKeys), routes!(accounts::create_api_key))
         .api(Api(Action::ManageApiKeys), routes!(accounts::revoke_api_key))
         .api(Api(Action::ReadAudit), routes!(audit::list))
+        .api(Api(Action::ManageDevices), routes!(devices::put))
+        .api(Api(Action::ManageDevices), routes!(devices::list))
+        .api(Api(Action::ManageDevices), routes!(devices::events))
         .api(Api(Action::ReadAudit), routes!(audit::verify))
         .page(Page(Action::ReadSections), Method::GET, "/", get(pages::home))
         .page(Public, Method::GET, "/login", get(pages::login_form))
@@ -195,7 +199,9 @@ pub fn router(mut state: AppState) -> Router {
     let guarded = routes
         .fallback(not_found)
         // After routing, so the rule is looked up by the matched path.
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorize));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorize))
+        // Outside the rule check, so refusals are counted too; by the matched path's pattern.
+        .route_layer(axum::middleware::from_fn(crate::telemetry::track));
 
     let mut app = Router::new()
         .merge(guarded)

@@ -29,10 +29,12 @@ pub enum Action {
     /// Create, change and retire regions, water bodies, reaches, sections, chiefs and appointments; import
     /// and export the registry.
     ManageRegistry,
+    /// Register HJ 212 devices (MN, section or outfall, password, units); read their state and events.
+    ManageDevices,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Self::ReadSections,
         Self::SubmitReadings,
         Self::ReadEnterprises,
@@ -42,6 +44,7 @@ impl Action {
         Self::ManageApiKeys,
         Self::ReadAudit,
         Self::ManageRegistry,
+        Self::ManageDevices,
     ];
 
     pub fn zh(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Action {
             Self::ManageApiKeys => "管理接口密钥",
             Self::ReadAudit => "查看审计日志",
             Self::ManageRegistry => "管理河湖与河长登记信息",
+            Self::ManageDevices => "管理在线监测设备",
         }
     }
 
@@ -69,6 +73,7 @@ impl Action {
             Self::ManageApiKeys => "manage API keys",
             Self::ReadAudit => "read the audit log",
             Self::ManageRegistry => "manage the registry",
+            Self::ManageDevices => "manage monitoring devices",
         }
     }
 }
@@ -170,7 +175,7 @@ pub enum Rule {
 use Rule::*;
 
 /// The matrix. Columns: anonymous, admin, bureau, chief, enterprise, API key.
-pub const MATRIX: [(Action, [Rule; 6]); 9] = [
+pub const MATRIX: [(Action, [Rule; 6]); 10] = [
     (Action::ReadSections, [IfPublic, All, All, All, All, Deny]),
     (Action::SubmitReadings, [Deny, All, All, Deny, Deny, KeySection]),
     (Action::ReadEnterprises, [Deny, All, All, Chain, OwnEnterprise, Deny]),
@@ -180,6 +185,7 @@ pub const MATRIX: [(Action, [Rule; 6]); 9] = [
     (Action::ManageApiKeys, [Deny, All, Deny, Deny, Deny, Deny]),
     (Action::ReadAudit, [Deny, All, Deny, Deny, Deny, Deny]),
     (Action::ManageRegistry, [Deny, All, All, Deny, Deny, Deny]),
+    (Action::ManageDevices, [Deny, All, Deny, Deny, Deny, Deny]),
 ];
 
 pub fn rule(kind: CallerKind, action: Action) -> Rule {

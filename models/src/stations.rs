@@ -1,0 +1,234 @@
+//! What the HJ 212 receiver stores: a group of decoded messages from many connections, committed together.
+//!
+//! Each message is taken or refused as a whole before anything is written:
+//! - an unknown MN, a wrong password, data for an outfall (enterprise monitors' data is not stored yet),
+//!   an upload without a usable `DataTime`: refused, recorded as a device event, not acknowledged;
+//! - an upload (CN 2011 real-time, 2051 minute, 2061 hour, 2031 day): each item with a GB 3838 parameter
+//!   becomes a reading of that data kind (`Rtd` for real-time, `Avg` for the others), in the unit the
+//!   device is registered with for that code, else the code's Table B.1 default, with the item's data
+//!   flag (only `N` is evaluated). Items that cannot be readings (a code with no parameter, a value out
+//!   of range) are recorded as an event; the message is still taken;
+//! - anything else (heartbeats, replies): taken, nothing to store.
+//!
+//! Readings go through the same [`Writer`](crate::readings::Writer) as every other path (duplicates,
+//! revisions, roll-ups, alerts within the live window), and the devices' counters and events are written
+//! in the same transaction. If it fails, nothing of the group is stored and nothing is acknowledged.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use crate::audit::Actor;
+use crate::devices::password_matches;
+use crate::domain::Code;
+use crate::domain::gb3838::Parameter;
+use crate::domain::hj212::{DataFlag, Packet};
+use crate::domain::reading::{DataKind, ReadingInput, ReadingSource, ValueInput};
+use crate::entities::{device_events, devices, sections};
+use crate::readings::Writer;
+
+/// One message as received.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub peer: String,
+    pub packet: Packet,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// Committed (acknowledge if asked).
+    Stored,
+    /// Not stored; an event says why.
+    Refused(&'static str),
+}
+
+/// Where a device's data goes and how to read it.
+struct Known {
+    section_code: Option<String>,
+    outfall: bool,
+    password_digest: Option<String>,
+    units: HashMap<String, String>,
+    device_id: Option<i32>,
+}
+
+/// Stores a group of messages in one transaction; one outcome per message, in order.
+pub async fn store_group(
+    db: &DatabaseConnection,
+    messages: &[Message],
+    live_window: TimeDelta,
+    now: DateTime<Utc>,
+) -> Result<Vec<Taken>, DbErr> {
+    let mns: BTreeSet<&str> = messages.iter().map(|m| m.packet.mn.as_str()).collect();
+    let known = lookup(db, &mns).await?;
+
+    let mut outcomes = Vec::with_capacity(messages.len());
+    let mut events: Vec<device_events::ActiveModel> = Vec::new();
+    let mut items: Vec<(usize, ReadingInput)> = Vec::new();
+    // Which message each reading came from, to name it in an event.
+    let mut origin_of: Vec<usize> = Vec::new();
+    let event = |m: &Message, kind: &str, detail: Option<String>| device_events::ActiveModel {
+        at: Set(m.received_at),
+        mn: Set(Some(m.packet.mn.chars().take(24).collect())),
+        peer: Set(m.peer.clone()),
+        kind: Set(kind.to_string()),
+        cn: Set(Some(m.packet.cn.chars().take(4).collect())),
+        detail: Set(detail),
+        ..Default::default()
+    };
+    for (i, m) in messages.iter().enumerate() {
+        let p = &m.packet;
+        let Some(device) = known.get(p.mn.as_str()) else {
+            events.push(event(m, "unknown_device", Some(format!("ST={} CN={}", p.st, p.cn))));
+            outcomes.push(Taken::Refused("unknown_device"));
+            continue;
+        };
+        if let Some(stored) = &device.password_digest
+            && !password_matches(stored, p.pw.as_deref())
+        {
+            events.push(event(m, "wrong_password", None));
+            outcomes.push(Taken::Refused("wrong_password"));
+            continue;
+        }
+        let Some(kind) = DataKind::of_command(&p.cn) else {
+            outcomes.push(Taken::Stored);
+            continue;
+        };
+        let Some(section) = device.section_code.as_deref() else {
+            let why = if device.outfall { "outfall_data_not_stored" } else { "no_section" };
+            events.push(event(m, why, Some("online-monitor data of outfalls is not stored yet".into())));
+            outcomes.push(Taken::Refused(if device.outfall { "outfall" } else { "no_section" }));
+            continue;
+        };
+        let Some(at) = p.cp.data_time_utc() else {
+            events.push(event(m, "no_data_time", Some("the upload has no valid DataTime".into())));
+            outcomes.push(Taken::Refused("no_data_time"));
+            continue;
+        };
+        let sampled_at = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut skipped = Vec::new();
+        for item in &p.cp.items {
+            let value = if kind == DataKind::Realtime { item.rtd } else { item.avg };
+            let (Some(value), Some(_)) = (value, Parameter::parse(&item.code)) else {
+                skipped.push(item.code.clone());
+                continue;
+            };
+            let flag = match &item.flag {
+                None => None,
+                Some(DataFlag::Known(f)) => Some(f.code().to_string()),
+                Some(DataFlag::Unknown(text)) => Some(text.clone()),
+            };
+            origin_of.push(i);
+            items.push((
+                items.len(),
+                ReadingInput {
+                    section: Some(section.to_string()),
+                    parameter: Some(item.code.clone()),
+                    sampled_at: Some(sampled_at.clone()),
+                    value: Some(ValueInput::Number(value)),
+                    unit: device.units.get(&item.code.to_ascii_lowercase()).cloned(),
+                    flag,
+                    kind: Some(kind.as_str().to_string()),
+                    origin: Some(format!("MN {}", p.mn)),
+                    ..Default::default()
+                },
+            ));
+        }
+        if !skipped.is_empty() {
+            events.push(event(m, "items_not_stored", Some(format!("no value or no GB 3838 item: {}", skipped.join(", ")))));
+        }
+        outcomes.push(Taken::Stored);
+    }
+
+    let mut writer = Writer::begin(db, ReadingSource::Hj212, Actor::system("hj212"), live_window, now).await?;
+    writer.audit_only_changes = true;
+    let (valid, problems) = writer.check(&items).await?;
+    for problem in problems {
+        let m = &messages[origin_of[problem.index]];
+        let code = items[problem.index].1.parameter.clone().unwrap_or_default();
+        events.push(event(m, "invalid_item", Some(format!("{code}: {}", problem.problem.en))));
+    }
+    writer.store(valid).await?;
+    let tx = writer.transaction();
+    for chunk in events.chunks(500) {
+        device_events::Entity::insert_many(chunk.to_vec()).exec_without_returning(tx).await?;
+    }
+    // The devices' last frame and counters.
+    let mut seen: HashMap<i32, (&Message, i64)> = HashMap::new();
+    for (m, taken) in messages.iter().zip(&outcomes) {
+        if *taken == Taken::Stored
+            && let Some(id) = known.get(m.packet.mn.as_str()).and_then(|d| d.device_id)
+        {
+            let e = seen.entry(id).or_insert((m, 0));
+            e.0 = m;
+            e.1 += 1;
+        }
+    }
+    for (id, (m, n)) in seen {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        devices::Entity::update_many()
+            .col_expr(devices::Column::LastFrameAt, Expr::value(m.received_at))
+            .col_expr(devices::Column::LastCn, Expr::value(m.packet.cn.chars().take(4).collect::<String>()))
+            .col_expr(devices::Column::LastPeer, Expr::value(m.peer.clone()))
+            .col_expr(devices::Column::Frames, Expr::col(devices::Column::Frames).add(n))
+            .filter(devices::Column::Id.eq(id))
+            .exec(tx)
+            .await?;
+    }
+    writer.commit(Some(serde_json::json!({"messages": messages.len()}))).await?;
+    Ok(outcomes)
+}
+
+/// The devices of these MNs: registered ones, and sections whose registry entry names the MN.
+async fn lookup(db: &DatabaseConnection, mns: &BTreeSet<&str>) -> Result<HashMap<String, Known>, DbErr> {
+    let registered = devices::Entity::find().filter(devices::Column::Mn.is_in(mns.iter().copied())).all(db).await?;
+    let section_ids: Vec<i32> = registered.iter().filter_map(|d| d.section_id).collect();
+    let by_id: HashMap<i32, String> = sections::Entity::find()
+        .filter(sections::Column::Id.is_in(section_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.code))
+        .collect();
+    let mut known: HashMap<String, Known> = HashMap::new();
+    for d in registered {
+        let units: HashMap<String, String> = d
+            .units
+            .as_deref()
+            .and_then(|u| serde_json::from_str::<HashMap<String, String>>(u).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(code, unit)| (code.to_ascii_lowercase(), unit))
+            .collect();
+        known.insert(
+            d.mn.clone(),
+            Known {
+                section_code: d.section_id.and_then(|id| by_id.get(&id).cloned()),
+                outfall: d.outfall_id.is_some(),
+                password_digest: d.password_digest,
+                units,
+                device_id: Some(d.id),
+            },
+        );
+    }
+    let missing: Vec<&str> = mns.iter().copied().filter(|mn| !known.contains_key(*mn)).collect();
+    if !missing.is_empty() {
+        for s in sections::Entity::find().filter(sections::Column::StationMn.is_in(missing)).all(db).await? {
+            if let Some(mn) = s.station_mn {
+                known.insert(
+                    mn,
+                    Known {
+                        section_code: Some(s.code),
+                        outfall: false,
+                        password_digest: None,
+                        units: HashMap::new(),
+                        device_id: None,
+                    },
+                );
+            }
+        }
+    }
+    Ok(known)
+}
