@@ -65,9 +65,13 @@ impl Application {
         let addr = listener.local_addr()?;
         let (hj212, hj212_addr) = if settings.hj212.enabled {
             let sink = crate::hj212::DatabaseSink { db: db.clone(), live_window: settings.live_window() };
-            let server = crate::hj212::Server::bind(settings.hj212.clone(), Arc::new(sink)).await.with_context(|| {
-                format!("cannot listen for HJ 212 on {} (set [hj212] addr, or enabled = false)", settings.hj212.addr)
-            })?;
+            let server =
+                crate::hj212::Server::bind(settings.hj212.clone(), Arc::new(sink)).await.with_context(|| {
+                    format!(
+                        "cannot listen for HJ 212 on {} (set [hj212] addr, or enabled = false)",
+                        settings.hj212.addr
+                    )
+                })?;
             let bound = server.local_addr()?;
             (Some(server), Some(bound))
         } else {
@@ -142,7 +146,12 @@ impl Application {
         };
         let receiver = self.hj212.map(|server| tokio::spawn(server.serve(wait())));
         let metrics = self.metrics.map(|(listener, _)| {
-            tokio::spawn(crate::telemetry::serve(listener, self.state.db.clone(), settings.metrics_token.clone(), wait()))
+            tokio::spawn(crate::telemetry::serve(
+                listener,
+                self.state.db.clone(),
+                settings.metrics_token.clone(),
+                wait(),
+            ))
         });
         let app = crate::routes::router(self.state);
         // Connection info gives handlers the client address, for the sign-in rate limit.

@@ -60,9 +60,7 @@ pub fn check_address(addr: SocketAddr, token: Option<&SecretString>) -> Result<(
     if addr.ip().is_loopback() || token.is_some_and(|t| !t.expose_secret().is_empty()) {
         Ok(())
     } else {
-        Err(format!(
-            "metrics_addr {addr} is reachable from other machines: set metrics_token, or keep it on 127.0.0.1"
-        ))
+        Err(format!("metrics_addr {addr} is reachable from other machines: set metrics_token, or keep it on 127.0.0.1"))
     }
 }
 
@@ -112,10 +110,8 @@ async fn render(State(state): State<MetricsState>, headers: HeaderMap) -> Respon
 /// Middleware counting every request by its route's pattern (`/api/v1/sections/{code}`, never the
 /// concrete path, so label values stay few) with its latency.
 pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let method = request.method().as_str().to_string();
     let started = Instant::now();
     let response = next.run(request).await;

@@ -13,7 +13,6 @@ use crate::domain::evaluation::{
 };
 use crate::domain::gb3838::{WaterBodyKind, WaterClass};
 use crate::domain::period::Period;
-use crate::domain::reading::QualityFlag;
 use crate::domain::{Code, RegionLevel};
 use crate::entities::{readings, regions, section_targets, sections, water_bodies};
 use crate::rollups;
@@ -345,7 +344,8 @@ pub async fn section_detail(
         Some(l) => {
             let rows = readings::Entity::find()
                 .filter(readings::Column::SectionId.eq(facts.section.id))
-                .filter(readings::Column::QualityFlag.eq(QualityFlag::Normal))
+                // As evaluation counts: a normal flag, no quality rule against it, a counted kind.
+                .filter(crate::rollups::evaluated())
                 .filter(readings::Column::SampledAt.eq(l.sampled_at))
                 .all(db)
                 .await?;

@@ -196,10 +196,7 @@ pub async fn put(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        Device { model, section_code: section.map(|s| s.code), outfall_code: outfall.map(|o| o.code) },
-        created,
-    ))
+    Ok((Device { model, section_code: section.map(|s| s.code), outfall_code: outfall.map(|o| o.code) }, created))
 }
 
 /// What the audit log keeps of a device: never the password's digest, only whether there is one.

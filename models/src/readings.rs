@@ -387,8 +387,7 @@ impl Writer {
         let source = self.source.as_str();
         metrics::counter!("riverchief_readings_stored_total", "source" => source).increment(self.totals.stored);
         metrics::counter!("riverchief_readings_revised_total", "source" => source).increment(self.totals.revised);
-        metrics::counter!("riverchief_readings_duplicates_total", "source" => source)
-            .increment(self.totals.duplicates);
+        metrics::counter!("riverchief_readings_duplicates_total", "source" => source).increment(self.totals.duplicates);
         Ok(self.totals)
     }
 }

@@ -137,7 +137,11 @@ pub async fn store_group(
             ));
         }
         if !skipped.is_empty() {
-            events.push(event(m, "items_not_stored", Some(format!("no value or no GB 3838 item: {}", skipped.join(", ")))));
+            events.push(event(
+                m,
+                "items_not_stored",
+                Some(format!("no value or no GB 3838 item: {}", skipped.join(", "))),
+            ));
         }
         outcomes.push(Taken::Stored);
     }

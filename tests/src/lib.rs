@@ -88,7 +88,11 @@ pub struct TestApp {
     pub jobs: JobContext,
     pub smtp: SmtpSink,
     pub settings: Settings,
-    client: reqwest::Client,
+    /// The HJ 212 receiver's address.
+    pub hj212_addr: std::net::SocketAddr,
+    /// Where `GET /metrics` is served.
+    pub metrics_addr: std::net::SocketAddr,
+    pub client: reqwest::Client,
     // Dropped last, in this order: the PostgreSQL database, then the temporary directory.
     _pg: Option<PgDatabase>,
     pub dir: TempDir,
@@ -129,6 +133,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let base_url = format!("http://{}", app.http_addr());
     let db = app.db().clone();
     let jobs = app.job_context().clone();
+    let hj212_addr = app.hj212_addr().expect("the receiver runs");
+    let metrics_addr = app.metrics_addr().expect("metrics are served");
     tokio::spawn(app.run_until_stopped());
     let mut test_app = TestApp {
         base_url,
@@ -137,6 +143,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         jobs,
         smtp,
         settings,
+        hj212_addr,
+        metrics_addr,
         client: reqwest::Client::new(),
         _pg: pg,
         dir,
