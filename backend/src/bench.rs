@@ -199,3 +199,298 @@ pub async fn registry(sections: usize, into: Option<&str>) -> anyhow::Result<()>
     }
     Ok(())
 }
+
+/// Readings of automatic stations for [`ingest`]: `per_section` hourly values of nine items for each of
+/// `sections` sections, in 2025 (outside the live window: history, no alerts), as submitted.
+fn station_history(
+    sections: usize,
+    per_section: usize,
+    offset_hours: i64,
+) -> Vec<models::domain::reading::ReadingInput> {
+    use models::domain::reading::{ReadingInput, ValueInput};
+    const ITEMS: [(&str, f64); 9] = [
+        ("ph", 7.2),
+        ("do", 7.5),
+        ("temp", 18.0),
+        ("codmn", 3.1),
+        ("nh3n", 0.42),
+        ("tp", 0.08),
+        ("tn", 1.3),
+        ("cod", 14.0),
+        ("bod5", 2.6),
+    ];
+    let start =
+        chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00+08:00").map(|t| t.to_utc()).unwrap_or_default();
+    let hours = per_section.div_ceil(ITEMS.len());
+    let mut out = Vec::with_capacity(sections * hours * ITEMS.len());
+    for h in 0..hours {
+        let at = (start + chrono::TimeDelta::hours(h as i64 + offset_hours)).to_rfc3339();
+        for s in 0..sections {
+            for (k, (parameter, base)) in ITEMS.iter().enumerate() {
+                let wobble = 1.0 + 0.1 * (((s * 31 + h * 7 + k * 13) % 17) as f64 / 17.0 - 0.5);
+                out.push(ReadingInput {
+                    section: Some(format!("S{s:05}")),
+                    parameter: Some((*parameter).into()),
+                    sampled_at: Some(at.clone()),
+                    value: Some(ValueInput::Number((base * wobble * 1000.0).round() / 1000.0)),
+                    kind: Some("hour".into()),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Stores `inputs` through the readings writer in chunks of `chunk`, one transaction.
+async fn write_all(
+    db: &sea_orm::DatabaseConnection,
+    inputs: &[models::domain::reading::ReadingInput],
+    chunk: usize,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<models::readings::Totals> {
+    use models::audit::Actor;
+    use models::domain::reading::ReadingSource;
+    let mut writer = models::readings::Writer::begin(
+        db,
+        ReadingSource::Csv,
+        Actor::cli("bench"),
+        models::readings::DEFAULT_LIVE_WINDOW,
+        now,
+    )
+    .await?;
+    for (n, part) in inputs.chunks(chunk).enumerate() {
+        let items: Vec<(usize, _)> = part.iter().cloned().enumerate().map(|(i, r)| (n * chunk + i, r)).collect();
+        let (valid, problems) = writer.check(&items).await?;
+        if let Some(p) = problems.first() {
+            anyhow::bail!("generated reading {} refused: {}", p.index, p.problem.en);
+        }
+        writer.store(valid).await?;
+    }
+    Ok(writer.commit(None).await?)
+}
+
+/// `JSON API` batches: `batches` submissions of `size` readings through `readings::submit` (what the handler
+/// calls after reading the body), `clients` of them at once, each client on its own sections.
+async fn submit_batches(
+    db: &sea_orm::DatabaseConnection,
+    inputs: &[models::domain::reading::ReadingInput],
+    size: usize,
+    clients: usize,
+) -> anyhow::Result<u64> {
+    use models::audit::Actor;
+    use models::domain::reading::ReadingSource;
+    use models::readings::{DEFAULT_LIVE_WINDOW, Submission, submit};
+    // Client c takes the readings of the sections whose number is c modulo `clients`.
+    let mut per_client: Vec<Vec<models::domain::reading::ReadingInput>> = vec![Vec::new(); clients];
+    for r in inputs {
+        let s: usize = r.section.as_deref().and_then(|c| c[1..].parse().ok()).unwrap_or(0);
+        per_client[s % clients].push(r.clone());
+    }
+    let tasks = per_client.into_iter().map(|mine| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut stored = 0u64;
+            for part in mine.chunks(size) {
+                let submission = Submission {
+                    items: part.iter().cloned().enumerate().collect(),
+                    source: ReadingSource::Api,
+                    actor: Actor::cli("bench"),
+                    only_section: None,
+                    live_window: DEFAULT_LIVE_WINDOW,
+                };
+                let results = submit(&db, submission, Utc::now()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                stored += results.iter().filter(|r| r.stored).count() as u64;
+            }
+            anyhow::Ok(stored)
+        })
+    });
+    let mut stored = 0;
+    for t in futures::future::join_all(tasks).await {
+        stored += t??;
+    }
+    Ok(stored)
+}
+
+/// Times the readings store against the database's own fastest load of the same rows: PostgreSQL's `COPY`
+/// into a table with the readings' columns and indexes, SQLite's prepared insert per row in one transaction
+/// (what Python's `executemany` does). `rows` readings go through the writer in one transaction, then again
+/// (every one a duplicate); `api_rows` through the JSON API's path in batches of 10,000 from one client and
+/// from four.
+pub async fn ingest(sections: usize, rows: usize, api_rows: usize, into: Option<&str>) -> anyhow::Result<()> {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let dir = tempfile::tempdir().context("a temporary directory")?;
+    let url = match into {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
+    };
+    let db = models::db::open(&url).await.with_context(|| format!("opening {url}"))?;
+    if models::entities::sections::Entity::find().one(&db).await?.is_some() {
+        anyhow::bail!("{url} already holds sections: give an empty database");
+    }
+    models::rollups::ensure_built(&db, Utc::now()).await?;
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    models::demo::load(&db, &seed::national::dataset(sections, 0, today, 20_261_201), Utc::now()).await?;
+    let backend = db.get_database_backend();
+    let mut steps = Vec::new();
+
+    let inputs = station_history(sections, rows.div_ceil(sections), 0);
+    let inputs = &inputs[..rows.min(inputs.len())];
+    let now = Utc::now();
+    let ours = measure(
+        &mut steps,
+        format!("store {} readings (writer, 10,000 a chunk, one transaction)", inputs.len()),
+        async { write_all(&db, inputs, 10_000, now).await },
+    )
+    .await?;
+    if ours.stored != inputs.len() as u64 {
+        anyhow::bail!("stored {} of {}", ours.stored, inputs.len());
+    }
+    let ours_s = steps.last().map_or(0.0, |s| s.seconds);
+    let again = measure(&mut steps, "the same readings again (all duplicates)", async {
+        write_all(&db, inputs, 10_000, now).await
+    })
+    .await?;
+    if again.duplicates != inputs.len() as u64 {
+        anyhow::bail!("{} duplicates of {}", again.duplicates, inputs.len());
+    }
+    let dup_s = steps.last().map_or(0.0, |s| s.seconds);
+
+    // The baseline: the rows as stored, loaded by the database's own fastest path into a copy of the table.
+    let columns = "section_id, parameter, sampled_at, value, below_detection, detection_limit, source, quality_flag, \
+                   class, received_at, data_kind, revision, qc, origin, method, lab";
+    let baseline_s = if backend == DbBackend::Postgres {
+        use futures::StreamExt;
+        let pool = db.get_postgres_connection_pool();
+        let mut conn = pool.acquire().await?;
+        let mut stream = conn.copy_out_raw(&format!("COPY (SELECT {columns} FROM readings) TO STDOUT")).await?;
+        let mut data = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            data.extend_from_slice(&chunk?);
+        }
+        drop(stream);
+        db.execute_unprepared(
+            "CREATE TABLE bench_copy (id bigint GENERATED BY DEFAULT AS IDENTITY, section_id integer NOT NULL, \
+               parameter varchar(24) NOT NULL, sampled_at timestamptz NOT NULL, value double precision NOT NULL, \
+               below_detection boolean NOT NULL, detection_limit double precision, source varchar(16) NOT NULL, \
+               quality_flag varchar(1) NOT NULL, class smallint, received_at timestamptz NOT NULL, \
+               data_kind varchar(8) NOT NULL, revision integer NOT NULL, qc varchar(16), origin varchar(64), \
+               method varchar(64), lab varchar(64), PRIMARY KEY (id, sampled_at))",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX bench_copy_series ON bench_copy (section_id, parameter, sampled_at, data_kind)",
+        )
+        .await?;
+        db.execute_unprepared("CREATE INDEX bench_copy_time ON bench_copy (section_id, sampled_at)").await?;
+        measure(
+            &mut steps,
+            format!("baseline: PostgreSQL COPY of the same {} rows, same indexes", inputs.len()),
+            async {
+                let mut copy = conn.copy_in_raw(&format!("COPY bench_copy ({columns}) FROM STDIN")).await?;
+                copy.send(data).await?;
+                copy.finish().await?;
+                Ok(())
+            },
+        )
+        .await?;
+        db.execute_unprepared("DROP TABLE bench_copy").await?;
+        steps.last().map_or(0.0, |s| s.seconds)
+    } else {
+        use sea_orm::sqlx::{Executor, Row};
+        let pool = db.get_sqlite_connection_pool();
+        let rows_now: Vec<sea_orm::sqlx::sqlite::SqliteRow> =
+            sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(format!("SELECT {columns} FROM readings"))).fetch_all(pool).await?;
+        pool.execute(
+            "CREATE TABLE bench_copy (id integer PRIMARY KEY, section_id integer NOT NULL, parameter varchar(24) NOT NULL, \
+               sampled_at text NOT NULL, value double NOT NULL, below_detection boolean NOT NULL, detection_limit double, \
+               source varchar(16) NOT NULL, quality_flag varchar(1) NOT NULL, class smallint, received_at text NOT NULL, \
+               data_kind varchar(8) NOT NULL, revision integer NOT NULL, qc varchar(16), origin varchar(64), \
+               method varchar(64), lab varchar(64))",
+        )
+        .await?;
+        pool.execute(
+            "CREATE UNIQUE INDEX bench_copy_series ON bench_copy (section_id, parameter, sampled_at, data_kind)",
+        )
+        .await?;
+        pool.execute("CREATE INDEX bench_copy_time ON bench_copy (section_id, sampled_at)").await?;
+        let insert =
+            format!("INSERT INTO bench_copy ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        measure(
+            &mut steps,
+            format!(
+                "baseline: SQLite prepared insert per row (executemany) of the same {} rows, same indexes",
+                inputs.len()
+            ),
+            async {
+                let mut tx = pool.begin().await?;
+                for r in &rows_now {
+                    sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(insert.as_str()))
+                        .bind(r.get::<i64, _>(0))
+                        .bind(r.get::<String, _>(1))
+                        .bind(r.get::<String, _>(2))
+                        .bind(r.get::<f64, _>(3))
+                        .bind(r.get::<bool, _>(4))
+                        .bind(r.get::<Option<f64>, _>(5))
+                        .bind(r.get::<String, _>(6))
+                        .bind(r.get::<String, _>(7))
+                        .bind(r.get::<Option<i64>, _>(8))
+                        .bind(r.get::<String, _>(9))
+                        .bind(r.get::<String, _>(10))
+                        .bind(r.get::<i64, _>(11))
+                        .bind(r.get::<Option<String>, _>(12))
+                        .bind(r.get::<Option<String>, _>(13))
+                        .bind(r.get::<Option<String>, _>(14))
+                        .bind(r.get::<Option<String>, _>(15))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            },
+        )
+        .await?;
+        pool.execute("DROP TABLE bench_copy").await?;
+        steps.last().map_or(0.0, |s| s.seconds)
+    };
+
+    // The JSON API's path: new readings (a later year, so none is a duplicate), then the same again.
+    let api = station_history(sections, api_rows.div_ceil(sections), -24 * 400);
+    let api = &api[..api_rows.min(api.len())];
+    measure(&mut steps, format!("API path: {} readings in batches of 10,000, one client", api.len()), async {
+        submit_batches(&db, api, 10_000, 1).await
+    })
+    .await?;
+    let api_one = steps.last().map_or(0.0, |s| s.seconds);
+    measure(&mut steps, "API path: the same again (duplicates), one client", async {
+        submit_batches(&db, api, 10_000, 1).await
+    })
+    .await?;
+    let api_dup = steps.last().map_or(0.0, |s| s.seconds);
+    let api4 = station_history(sections, api_rows.div_ceil(sections), -24 * 800);
+    let api4 = &api4[..api_rows.min(api4.len())];
+    measure(
+        &mut steps,
+        format!("API path: {} new readings in batches of 10,000, four clients at once", api4.len()),
+        async { submit_batches(&db, api4, 10_000, 4).await },
+    )
+    .await?;
+    let api_four = steps.last().map_or(0.0, |s| s.seconds);
+
+    let base_name = if backend == DbBackend::Postgres { "COPY" } else { "executemany" };
+    let per_row = baseline_s / inputs.len() as f64;
+    println!("riverchief bench ingest: {sections} sections, on {backend:?}");
+    println!("| step | seconds | peak memory (MB) |\n|---|---:|---:|");
+    for s in &steps {
+        let peak = s.peak_mb.map_or("–".to_string(), |m| format!("{m:.0}"));
+        println!("| {} | {:.3} | {peak} |", s.what, s.seconds);
+    }
+    println!();
+    println!("| ratio (same run) | value |\n|---|---:|");
+    println!("| writer / {base_name} | {:.2}× |", ours_s / baseline_s);
+    println!("| duplicates / first store | {:.2}× |", dup_s / ours_s);
+    println!("| API one client / {base_name} (per row) | {:.2}× |", api_one / (per_row * api.len() as f64));
+    println!("| API duplicates / API first send | {:.2}× |", api_dup / api_one);
+    println!("| API four clients / one client | {:.2}× the time |", api_four / api_one);
+    Ok(())
+}

@@ -116,6 +116,21 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         into: Option<String>,
     },
+    /// Time the readings store against the database's own bulk load (PostgreSQL COPY, SQLite executemany),
+    /// duplicates, and the JSON API's path from one client and from four
+    Ingest {
+        #[arg(long, default_value_t = 3641)]
+        sections: usize,
+        /// Readings stored through the writer
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Readings sent through the JSON API's path
+        #[arg(long, default_value_t = 100_000)]
+        api_rows: usize,
+        /// An empty database to build in [default: a temporary SQLite file]
+        #[arg(long, value_name = "URL")]
+        into: Option<String>,
+    },
     /// Build a nation's registry and history in a fresh database, then time the assessment, the section list
     /// and a section's detail, each with its peak memory
     Assessment {

@@ -24,6 +24,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging("warn");
             return crate::bench::assessment(*sections, *months, into.as_deref()).await;
         }
+        Command::Bench { action: BenchCommand::Ingest { sections, rows, api_rows, into } } => {
+            init_logging("warn");
+            return crate::bench::ingest(*sections, *rows, *api_rows, into.as_deref()).await;
+        }
         Command::Bench { action: BenchCommand::Registry { sections, into } } => {
             init_logging("warn");
             return crate::bench::registry(*sections, into.as_deref()).await;
