@@ -400,7 +400,9 @@ pub async fn ingest(sections: usize, rows: usize, api_rows: usize, into: Option<
         use sea_orm::sqlx::{Executor, Row};
         let pool = db.get_sqlite_connection_pool();
         let rows_now: Vec<sea_orm::sqlx::sqlite::SqliteRow> =
-            sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(format!("SELECT {columns} FROM readings"))).fetch_all(pool).await?;
+            sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(format!("SELECT {columns} FROM readings")))
+                .fetch_all(pool)
+                .await?;
         pool.execute(
             "CREATE TABLE bench_copy (id integer PRIMARY KEY, section_id integer NOT NULL, parameter varchar(24) NOT NULL, \
                sampled_at text NOT NULL, value double NOT NULL, below_detection boolean NOT NULL, detection_limit double, \

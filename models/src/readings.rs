@@ -644,3 +644,62 @@ pub async fn history(db: &impl ConnectionTrait, id: i64) -> Result<Option<Histor
         .await?;
     Ok(Some(History { current, revisions }))
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum QcError {
+    #[error("no reading {0}")]
+    NotFound(i64),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Sets (or, with `None`, clears) a reading's quality flag by hand, audited with the reason. The month's
+/// evaluation totals and the section's latest sample follow at once: a flagged value leaves them, a
+/// cleared one comes back.
+pub async fn set_qc(
+    db: &DatabaseConnection,
+    id: i64,
+    qc: Option<QcFlag>,
+    reason: Option<&str>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<readings::Model, QcError> {
+    use sea_orm::sea_query::Expr;
+    let tx = begin_write(db).await?;
+    let Some(before) = readings::Entity::find().filter(readings::Column::Id.eq(id)).one(&tx).await? else {
+        return Err(QcError::NotFound(id));
+    };
+    readings::Entity::update_many()
+        .col_expr(readings::Column::Qc, Expr::value(qc.map(|q| q.as_str())))
+        .filter(readings::Column::Id.eq(id))
+        .filter(readings::Column::SampledAt.eq(before.sampled_at))
+        .exec(&tx)
+        .await?;
+    let month = crate::domain::period::YearMonth::of_instant(before.sampled_at).key();
+    rollups::recount(&tx, &BTreeSet::from([(before.section_id, before.parameter, month)])).await?;
+    let section = sections::Entity::find_by_id(before.section_id).one(&tx).await?;
+    let ctx = match section {
+        Some(s) => crate::sections::find_by_code(&tx, &s.code).await?,
+        None => None,
+    };
+    if let Some(ctx) = ctx {
+        rollups::refresh_latest(&tx, &[(before.section_id, ctx.kind(), before.sampled_at)]).await?;
+    }
+    let after =
+        readings::Entity::find().filter(readings::Column::Id.eq(id)).one(&tx).await?.ok_or(QcError::NotFound(id))?;
+    audit::append(
+        &tx,
+        NewEntry {
+            actor,
+            action: "readings.qc".into(),
+            entity: "readings".into(),
+            entity_id: Some(id.to_string()),
+            before: Some(serde_json::json!({"qc": before.qc.map(|q| q.as_str())})),
+            after: Some(serde_json::json!({"qc": qc.map(|q| q.as_str()), "reason": reason})),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}

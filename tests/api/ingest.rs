@@ -429,3 +429,62 @@ async fn readings_land_in_monthly_partitions_on_postgresql_and_a_range_reads_onl
         assert!(months.is_empty(), "SQLite has one table");
     }
 }
+
+#[tokio::test]
+async fn an_admin_flags_a_reading_out_of_evaluation_and_clears_it_again_audited() {
+    let app = spawn_app().await;
+    let s = app.given_section("H-10", WaterBodyKind::River, WaterClass::III).await;
+    let token = app.user_token(Role::Bureau).await;
+    let at = "2026-11-20T08:00:00+08:00";
+    let (_, body) = app
+        .post_readings(
+            Some(&token),
+            json!([reading(&s.code, "nh3n", at, json!(1.8)), reading(&s.code, "codmn", at, json!(3.0))]),
+        )
+        .await;
+    let id = body["results"][0]["reading_id"].as_i64().expect("id");
+    let month_class = |detail: &Value| detail["periods"][0]["class"].clone();
+    let (_, detail) = app.get(&format!("/api/v1/sections/{}", s.code)).await;
+    assert_eq!(month_class(&detail), "V", "{detail}");
+
+    let admin = app.user_token(Role::Admin).await;
+    let put = |qc: Value| {
+        let request = app
+            .client
+            .put(app.url(&format!("/api/v1/readings/{id}/qc")))
+            .bearer_auth(&admin)
+            .json(&json!({"qc": qc, "reason": "probe fouled"}));
+        async move {
+            let response = request.send().await.expect("request");
+            (response.status(), response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, flagged) = put(json!("manual")).await;
+    assert_eq!(status, StatusCode::OK, "{flagged}");
+    assert_eq!(flagged["qc"], "manual");
+    assert_eq!(flagged["evaluated"], false);
+    let (_, detail) = app.get(&format!("/api/v1/sections/{}", s.code)).await;
+    assert_eq!(month_class(&detail), "II", "NH3-N is out of the month: {detail}");
+
+    let (status, cleared) = put(Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    assert_eq!(cleared["qc"], Value::Null);
+    let (_, detail) = app.get(&format!("/api/v1/sections/{}", s.code)).await;
+    assert_eq!(month_class(&detail), "V");
+
+    let (status, body) = put(json!("dirty")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, audit) = app.get_as("/api/v1/audit?action=readings.qc", Some(&admin)).await;
+    assert_eq!(audit["count"], 2, "{audit}");
+    assert_eq!(audit["entries"][1]["after"]["reason"], "probe fouled");
+    // Bureau staff may read readings, not flag them.
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/readings/{id}/qc")))
+        .bearer_auth(&token)
+        .json(&json!({"qc": "manual"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

@@ -260,6 +260,7 @@ fn the_readmes_access_table_is_the_matrix() {
                 vec![Action::ManageRegistry]
             }
             "manage HJ 212 devices, read their state and events" => vec![Action::ManageDevices],
+            "set or clear a reading's quality flag" => vec![Action::FlagReadings],
             other => panic!("the README names an action the test does not know: {other}"),
         }
     };

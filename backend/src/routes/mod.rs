@@ -134,6 +134,7 @@ fn routes() -> Routes {
         .api(Api(Action::SubmitReadings), routes!(readings::submit))
         .api(Api(Action::ReadSections), routes!(readings::list))
         .api(Api(Action::ReadSections), routes!(readings::history))
+        .api(Api(Action::FlagReadings), routes!(readings::set_qc))
         .api(Api(Action::ReadEnterprises), routes!(enterprises::list))
         .api(Api(Action::ReadEnterprises), routes!(enterprises::detail))
         .api(Api(Action::ReadAlerts), routes!(alerts::list))

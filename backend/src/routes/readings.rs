@@ -210,3 +210,54 @@ pub async fn history(
         .ok_or_else(|| ApiError::not_found(&format!("监测数据 {id}"), &format!("reading {id}")))?;
     Ok(Json(HistoryView::from(&history)))
 }
+
+/// A hand-set quality flag: `{"qc": "manual", "reason": "…"}` sets it, `{"qc": null}` clears it.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QcRequest {
+    /// `manual`, `range`, `sentinel`, `spike`, `flat`, or null to clear.
+    pub qc: Option<String>,
+    /// Why, for the audit log.
+    pub reason: Option<String>,
+}
+
+/// Sets or clears a reading's quality flag (admin, audited). A flagged reading stays stored and shown and
+/// leaves evaluation; a cleared one comes back.
+#[utoipa::path(put, path = "/api/v1/readings/{id}/qc", tag = "readings", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Reading id")), request_body = QcRequest,
+    responses((status = 200, body = ReadingView), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn set_qc(
+    State(state): State<AppState>,
+    access: Access,
+    crate::extract::Path(id): crate::extract::Path<i64>,
+    extract::Json(body): extract::Json<QcRequest>,
+) -> Result<Json<ReadingView>, ApiError> {
+    use models::domain::Code;
+    use models::domain::reading::QcFlag;
+    let qc = match body.qc.as_deref() {
+        None => None,
+        Some(text) => Some(QcFlag::parse(text).ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_qc",
+                "质控标识有误",
+                "invalid quality flag",
+                vec![Detail::new(
+                    "qc",
+                    "invalid_qc",
+                    format!("质控标识“{}”无效，应为 {} 之一", models::domain::quote(text), QcFlag::codes()),
+                    format!("quality flag '{}' is not one of {}", models::domain::quote(text), QcFlag::codes()),
+                )],
+            )
+        })?),
+    };
+    let reading = models::readings::set_qc(&state.db, id, qc, body.reason.as_deref(), access.auth.actor(), Utc::now())
+        .await
+        .map_err(|e| match e {
+            models::readings::QcError::NotFound(id) => {
+                ApiError::not_found(&format!("监测数据 {id}"), &format!("reading {id}"))
+            }
+            models::readings::QcError::Db(e) => ApiError::Internal(e.into()),
+        })?;
+    Ok(Json(ReadingView::new(&reading, models::domain::gb3838::WaterBodyKind::River)))
+}

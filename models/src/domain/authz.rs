@@ -31,10 +31,12 @@ pub enum Action {
     ManageRegistry,
     /// Register HJ 212 devices (MN, section or outfall, password, units); read their state and events.
     ManageDevices,
+    /// Set or clear a reading's quality flag by hand.
+    FlagReadings,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Self::ReadSections,
         Self::SubmitReadings,
         Self::ReadEnterprises,
@@ -45,6 +47,7 @@ impl Action {
         Self::ReadAudit,
         Self::ManageRegistry,
         Self::ManageDevices,
+        Self::FlagReadings,
     ];
 
     pub fn zh(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Action {
             Self::ReadAudit => "查看审计日志",
             Self::ManageRegistry => "管理河湖与河长登记信息",
             Self::ManageDevices => "管理在线监测设备",
+            Self::FlagReadings => "标记或清除监测数据的质控标识",
         }
     }
 
@@ -74,6 +78,7 @@ impl Action {
             Self::ReadAudit => "read the audit log",
             Self::ManageRegistry => "manage the registry",
             Self::ManageDevices => "manage monitoring devices",
+            Self::FlagReadings => "set or clear readings' quality flags",
         }
     }
 }
@@ -175,7 +180,7 @@ pub enum Rule {
 use Rule::*;
 
 /// The matrix. Columns: anonymous, admin, bureau, chief, enterprise, API key.
-pub const MATRIX: [(Action, [Rule; 6]); 10] = [
+pub const MATRIX: [(Action, [Rule; 6]); 11] = [
     (Action::ReadSections, [IfPublic, All, All, All, All, Deny]),
     (Action::SubmitReadings, [Deny, All, All, Deny, Deny, KeySection]),
     (Action::ReadEnterprises, [Deny, All, All, Chain, OwnEnterprise, Deny]),
@@ -186,6 +191,7 @@ pub const MATRIX: [(Action, [Rule; 6]); 10] = [
     (Action::ReadAudit, [Deny, All, Deny, Deny, Deny, Deny]),
     (Action::ManageRegistry, [Deny, All, All, Deny, Deny, Deny]),
     (Action::ManageDevices, [Deny, All, Deny, Deny, Deny, Deny]),
+    (Action::FlagReadings, [Deny, All, Deny, Deny, Deny, Deny]),
 ];
 
 pub fn rule(kind: CallerKind, action: Action) -> Rule {
