@@ -109,10 +109,15 @@ pub async fn store(
     now: DateTime<Utc>,
 ) -> Result<Vec<Stored>, DbErr> {
     let mut outcomes: Vec<Option<Stored>> = vec![None; rows.len()];
+    // Whether the previous chunk was mostly already stored (a file imported again, a station re-sending):
+    // then the next one is looked up before it is inserted, which costs one lookup instead of an insert
+    // that finds every row taken and a lookup after it.
+    let mut expect_stored = false;
     for round in rounds(rows) {
         let chunk = if db.get_database_backend() == DbBackend::Postgres { PG_CHUNK } else { SQLITE_CHUNK };
         for part in round.chunks(chunk) {
-            store_part(db, rows, part, source, by, now, &mut outcomes).await?;
+            let found = store_part(db, rows, part, expect_stored, source, by, now, &mut outcomes).await?;
+            expect_stored = found * 2 > part.len();
         }
     }
     Ok(outcomes.into_iter().map(|o| o.expect("every row has an outcome")).collect())
@@ -134,29 +139,39 @@ fn rounds(rows: &[Row]) -> Vec<Vec<usize>> {
     rounds
 }
 
+/// Stores one chunk; returns how many of its rows were stored already (duplicates and revisions).
+#[allow(clippy::too_many_arguments)]
 async fn store_part(
     db: &impl ConnectionTrait,
     rows: &[Row],
     part: &[usize],
+    look_first: bool,
     source: ReadingSource,
     by: &str,
     now: DateTime<Utc>,
     outcomes: &mut [Option<Stored>],
-) -> Result<(), DbErr> {
-    let inserted = insert_new(db, rows, part, source, now).await?;
-    let mut conflicted = Vec::new();
-    for &i in part {
+) -> Result<usize, DbErr> {
+    let mut stored = if look_first { find_stored(db, rows, part).await? } else { HashMap::new() };
+    let fresh: Vec<usize> = part.iter().copied().filter(|&i| !stored.contains_key(&rows[i].key())).collect();
+    let inserted = if fresh.is_empty() { HashMap::new() } else { insert_new(db, rows, &fresh, source, now).await? };
+    let mut taken = Vec::new();
+    for &i in &fresh {
         match inserted.get(&rows[i].key()) {
             Some(&id) => outcomes[i] = Some(Stored { reading_id: id, revision: 1, fate: Fate::New }),
-            None => conflicted.push(i),
+            // Stored meanwhile by another writer, or not looked up first.
+            None => taken.push(i),
         }
     }
-    if conflicted.is_empty() {
-        return Ok(());
+    if !taken.is_empty() {
+        stored.extend(find_stored(db, rows, &taken).await?);
     }
-    let stored = find_stored(db, rows, &conflicted).await?;
     let mut revised = Vec::new();
-    for i in conflicted {
+    let mut found = 0;
+    for &i in part {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        found += 1;
         let existing = stored
             .get(&rows[i].key())
             .ok_or_else(|| DbErr::RecordNotFound(format!("the reading that row {i} conflicted with")))?;
@@ -174,7 +189,7 @@ async fn store_part(
             fate: Fate::Revised { previous: Box::new(previous) },
         });
     }
-    Ok(())
+    Ok(found)
 }
 
 fn time_text(t: DateTime<Utc>) -> String {

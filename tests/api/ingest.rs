@@ -488,3 +488,58 @@ async fn an_admin_flags_a_reading_out_of_evaluation_and_clears_it_again_audited(
         .expect("request");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_enterprise_monitor_frame_is_stored_for_its_outfall_and_a_changed_value_is_a_revision() {
+    use models::entities::{enterprises, monitor_readings, outfalls};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let enterprise = enterprises::ActiveModel {
+        credit_code: Set("91360104MA35XXXX0X".into()),
+        name: Set("测试企业（演示）".into()),
+        is_key_unit: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("enterprise");
+    outfalls::ActiveModel {
+        enterprise_id: Set(enterprise.id),
+        code: Set("DW001".into()),
+        name: Set("总排口".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("outfall");
+    let admin = app.user_token(Role::Admin).await;
+    let (status, body) = put_device(&app, &admin, "EM0001", json!({"outfall": "DW001"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let upload = |cod: f64| {
+        let mut p = hourly(
+            "EM0001",
+            "x",
+            "20261201090000009",
+            vec![item("w01018", cod, QualityFlag::Normal), item("w00000", 12.5, QualityFlag::Normal)],
+        );
+        p.st = st::WASTEWATER.into();
+        p
+    };
+    let mut stream = connect(&app).await;
+    for cod in [38.0, 38.0, 41.0] {
+        stream.write_all(encode(&upload(cod)).expect("encodes").as_bytes()).await.expect("send");
+        assert!(reply(&mut stream, Duration::from_secs(10)).await.is_some(), "acknowledged");
+    }
+    let rows = monitor_readings::Entity::find().all(&app.db).await.expect("rows");
+    assert_eq!(rows.len(), 2, "COD and flow, each once: {rows:?}");
+    let cod = rows.iter().find(|r| r.code == "w01018").expect("COD");
+    assert_eq!(cod.value, Some(41.0));
+    assert_eq!(cod.revision, 2, "38 then 41: one revision, the repeat of 38 changed nothing");
+    assert_eq!(cod.unit, "mg/L");
+    let flow = monitor_readings::Entity::find().filter(monitor_readings::Column::Code.eq("w00000")).one(&app.db).await;
+    assert_eq!(flow.expect("db").expect("flow").unit, "L/s");
+    assert_eq!(app.reading_count().await, 0, "no surface-water readings from an outfall");
+}

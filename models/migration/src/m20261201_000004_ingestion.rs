@@ -59,6 +59,36 @@ const COMMON: &[&str] = &[
        detail text)",
     "CREATE INDEX idx_device_events_at ON device_events (at)",
     "CREATE INDEX idx_device_events_mn ON device_events (mn, at)",
+    // What enterprises' online monitors (ST 32) send for their outfalls, by HJ 212 code as sent: wastewater
+    // items (flow, SS, colour, …) have no GB 3838 parameter, and the discharge standards judge them later.
+    "CREATE TABLE monitor_readings (\
+       id {BIG_PK}, \
+       outfall_id integer NOT NULL REFERENCES outfalls (id), \
+       mn varchar(24) NOT NULL, \
+       code varchar(12) NOT NULL, \
+       sampled_at timestamp with time zone NOT NULL, \
+       data_kind varchar(8) NOT NULL, \
+       value double precision, \
+       min double precision, \
+       max double precision, \
+       cou double precision, \
+       unit varchar(16) NOT NULL, \
+       flag varchar(4), \
+       revision integer NOT NULL DEFAULT 1, \
+       received_at timestamp with time zone NOT NULL)",
+    "CREATE UNIQUE INDEX uq_monitor_readings ON monitor_readings (outfall_id, code, sampled_at, data_kind)",
+    "CREATE TABLE monitor_revisions (\
+       id {BIG_PK}, \
+       monitor_reading_id bigint NOT NULL, \
+       revision integer NOT NULL, \
+       value double precision, \
+       min double precision, \
+       max double precision, \
+       cou double precision, \
+       flag varchar(4), \
+       received_at timestamp with time zone NOT NULL, \
+       superseded_at timestamp with time zone NOT NULL)",
+    "CREATE INDEX idx_monitor_revisions_reading ON monitor_revisions (monitor_reading_id)",
 ];
 
 /// SQLite keeps one readings table and gains the columns.
@@ -147,7 +177,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for table in ["device_events", "devices", "reading_revisions"] {
+        for table in ["monitor_revisions", "monitor_readings", "device_events", "devices", "reading_revisions"] {
             db.execute_unprepared(&format!("DROP TABLE {table}")).await?;
         }
         // The partitioned table and the new columns stay: the older code reads them as it did.

@@ -12,6 +12,7 @@ pub mod device_events;
 pub mod devices;
 pub mod enterprises;
 pub mod job_runs;
+pub mod monitor_readings;
 pub mod notices;
 pub mod outfalls;
 pub mod reaches;
