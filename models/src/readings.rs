@@ -298,7 +298,8 @@ impl Writer {
         // the same sample twice keeps the order it was sent in.
         let mut order: Vec<&(usize, ValidReading)> = valid.iter().collect();
         order.sort_by_key(|(index, r)| (r.sampled_at, *index));
-        let rows: Vec<Row> = order.iter().map(|(_, r)| row_of(section_of(r), r)).collect();
+        let mut rows: Vec<Row> = order.iter().map(|(_, r)| row_of(section_of(r), r)).collect();
+        screen_series(&self.tx, &mut rows).await?;
         // Outside the transaction: a partition is attached by a connection of its own.
         partitions::ensure_for(&self.db, rows.iter().map(|r| r.sampled_at)).await?;
         let tx = &self.tx;
@@ -702,4 +703,106 @@ pub async fn set_qc(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Applies the series rules (spikes, flat lines: `domain::quality::series`) to an automatic station's
+/// values, against the last [`FLAT_RUN`](quality::FLAT_RUN) values stored before them in each series. Lab
+/// samples are not screened: they are days apart and checked by the lab. Costs one query a chunk on
+/// PostgreSQL (a lateral read of each series' newest rows through its index), one a series on SQLite.
+async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<(), DbErr> {
+    use crate::domain::quality::{FLAT_RUN, max_rate_per_hour, series};
+    use std::collections::BTreeMap;
+    type SeriesKey = (i32, Parameter, DataKind);
+    let mut by_series: BTreeMap<SeriesKey, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.kind != DataKind::Sample && r.qc.is_none() {
+            by_series.entry((r.section_id, r.parameter, r.kind)).or_default().push(i);
+        }
+    }
+    if by_series.is_empty() {
+        return Ok(());
+    }
+    let first_at = |idx: &[usize]| idx.iter().map(|&i| rows[i].sampled_at).min().unwrap_or_default();
+    let mut history: HashMap<SeriesKey, Vec<series::Point>> = HashMap::new();
+    let point = |at: DateTime<Utc>, value: f64, below: bool, flag: QualityFlag, qc: Option<QcFlag>| series::Point {
+        at: at.timestamp(),
+        value,
+        judged: !below && flag.is_valid_for_evaluation() && qc.is_none(),
+    };
+    #[derive(Debug, sea_orm::FromQueryResult)]
+    struct Past {
+        section_id: i32,
+        parameter: Parameter,
+        data_kind: DataKind,
+        sampled_at: DateTime<Utc>,
+        value: f64,
+        below_detection: bool,
+        quality_flag: QualityFlag,
+        qc: Option<QcFlag>,
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        let keys: Vec<serde_json::Value> = by_series
+            .iter()
+            .map(|((s, p, k), idx)| {
+                serde_json::json!({"s": s, "p": p.key(), "k": k.as_str(),
+                    "t": first_at(idx).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)})
+            })
+            .collect();
+        let statement = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "SELECT r.section_id, r.parameter, r.data_kind, r.sampled_at, r.value, r.below_detection, \
+                   r.quality_flag, r.qc \
+                 FROM json_to_recordset($1::json) AS k(s integer, p text, k text, t timestamptz) \
+                 CROSS JOIN LATERAL (SELECT * FROM readings x WHERE x.section_id = k.s AND x.parameter = k.p \
+                   AND x.data_kind = k.k AND x.sampled_at < k.t AND x.sampled_at >= k.t - interval '7 days' \
+                   ORDER BY x.sampled_at DESC LIMIT {FLAT_RUN}) r"
+            ),
+            [sea_orm::Value::from(serde_json::Value::Array(keys).to_string())],
+        );
+        for p in <Past as sea_orm::FromQueryResult>::find_by_statement(statement).all(db).await? {
+            history.entry((p.section_id, p.parameter, p.data_kind)).or_default().push(point(
+                p.sampled_at,
+                p.value,
+                p.below_detection,
+                p.quality_flag,
+                p.qc,
+            ));
+        }
+    } else {
+        use readings::Column as C;
+        for (&(s, p, k), idx) in &by_series {
+            let first = first_at(idx);
+            let past: Vec<readings::Model> = readings::Entity::find()
+                .filter(C::SectionId.eq(s))
+                .filter(C::Parameter.eq(p))
+                .filter(C::DataKind.eq(k))
+                .filter(C::SampledAt.lt(first))
+                .filter(C::SampledAt.gte(first - TimeDelta::days(7)))
+                .order_by_desc(C::SampledAt)
+                .limit(FLAT_RUN as u64)
+                .all(db)
+                .await?;
+            history.insert(
+                (s, p, k),
+                past.iter().map(|r| point(r.sampled_at, r.value, r.below_detection, r.quality_flag, r.qc)).collect(),
+            );
+        }
+    }
+    for (key, idx) in by_series {
+        let mut past = history.remove(&key).unwrap_or_default();
+        past.sort_by_key(|p| p.at);
+        let mut idx = idx;
+        idx.sort_by_key(|&i| rows[i].sampled_at);
+        let new: Vec<series::Point> = idx
+            .iter()
+            .map(|&i| point(rows[i].sampled_at, rows[i].value, rows[i].below_detection, rows[i].quality_flag, None))
+            .collect();
+        for (&i, flag) in idx.iter().zip(series::screen(&past, &new, max_rate_per_hour(key.1), FLAT_RUN)) {
+            if flag.is_some() {
+                rows[i].qc = flag;
+            }
+        }
+    }
+    Ok(())
 }

@@ -543,3 +543,25 @@ async fn an_enterprise_monitor_frame_is_stored_for_its_outfall_and_a_changed_val
     assert_eq!(flow.expect("db").expect("flow").unit, "L/s");
     assert_eq!(app.reading_count().await, 0, "no surface-water readings from an outfall");
 }
+
+#[tokio::test]
+async fn a_station_value_that_jumps_is_flagged_a_spike_against_the_stored_series() {
+    let app = spawn_app().await;
+    let s = app.given_section("H-11", WaterBodyKind::River, WaterClass::III).await;
+    let token = app.user_token(Role::Bureau).await;
+    let hour = |h: u32, v: f64| {
+        json!({"section": s.code, "parameter": "nh3n", "sampled_at": format!("2026-11-20T{h:02}:00:00+08:00"),
+               "value": v, "kind": "hour"})
+    };
+    let (_, first) = app.post_readings(Some(&token), json!([hour(1, 0.4), hour(2, 0.5)])).await;
+    assert_eq!(first["stored"], 2, "{first}");
+    // In a later batch: 0.5 → 4.0 in an hour is faster than NH3-N moves (2 mg/L an hour).
+    let (_, body) = app.post_readings(Some(&token), json!([hour(3, 4.0), hour(4, 0.6)])).await;
+    assert_eq!(body["results"][0]["qc"], "spike", "{body}");
+    assert_eq!(body["results"][1]["qc"], Value::Null, "compared with 0.5, not with the spike");
+    // A lab sample is not screened so: the same jump as a sample stands.
+    let (_, lab) = app
+        .post_readings(Some(&token), json!([reading(&s.code, "nh3n", "2026-11-20T05:00:00+08:00", json!(4.0))]))
+        .await;
+    assert_eq!(lab["results"][0]["qc"], Value::Null, "{lab}");
+}

@@ -45,6 +45,21 @@ pub fn screen(parameter: Parameter, value: f64) -> Option<QcFlag> {
     (value < low || value > high).then_some(QcFlag::Range)
 }
 
+/// How fast an item may change, per hour, before a jump between two automatic values is taken for a spike:
+/// twice its class III limit an hour (NH3-N 2 mg/L, TP 0.4 mg/L, DO 10 mg/L), 1.5 pH units, 5 ℃.
+/// `None`: no rule (items without limits, such as conductivity or turbidity, move too freely).
+pub fn max_rate_per_hour(parameter: Parameter) -> Option<f64> {
+    match parameter {
+        Parameter::Ph => Some(1.5),
+        Parameter::Temp => Some(5.0),
+        Parameter::FecalColiform => None,
+        p => p.limit_for(super::gb3838::WaterClass::III, WaterBodyKind::River).map(|l| 2.0 * l),
+    }
+}
+
+/// Identical automatic values in a row that make a flat line (a stuck sensor): twelve.
+pub const FLAT_RUN: usize = 12;
+
 pub mod series {
     //! Rules over a series of one section's item in time order.
 
@@ -57,6 +72,53 @@ pub mod series {
     /// Whether the last `run` values are all equal: a stuck sensor.
     pub fn is_flat(values: &[f64], run: usize) -> bool {
         run > 1 && values.len() >= run && values[values.len() - run..].windows(2).all(|w| w[0] == w[1])
+    }
+
+    /// One point of a series: seconds since the epoch, value, and whether it may be judged (a value below
+    /// detection, or one already flagged, is neither a spike's end nor part of a flat line).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Point {
+        pub at: i64,
+        pub value: f64,
+        pub judged: bool,
+    }
+
+    /// Walks `history` (stored, oldest first) then `new` (oldest first) and says for each new point whether
+    /// it is a spike (a jump from the previous judged point faster than `max_per_hour`) or the end of a
+    /// flat line (`run` equal judged values).
+    pub fn screen(
+        history: &[Point],
+        new: &[Point],
+        max_per_hour: Option<f64>,
+        run: usize,
+    ) -> Vec<Option<super::QcFlag>> {
+        let mut last: Option<Point> = history.iter().rev().find(|p| p.judged).copied();
+        let mut window: Vec<f64> = history.iter().filter(|p| p.judged).map(|p| p.value).collect();
+        let mut out = Vec::with_capacity(new.len());
+        for p in new {
+            if !p.judged {
+                out.push(None);
+                continue;
+            }
+            let spike = match (last, max_per_hour) {
+                (Some(prev), Some(rate)) => is_spike((prev.at, prev.value), (p.at, p.value), rate),
+                _ => false,
+            };
+            window.push(p.value);
+            let flat = is_flat(&window, run);
+            out.push(if spike {
+                Some(super::QcFlag::Spike)
+            } else if flat {
+                Some(super::QcFlag::Flat)
+            } else {
+                None
+            });
+            // A spike is not what the next value is compared with.
+            if !spike {
+                last = Some(*p);
+            }
+        }
+        out
     }
 }
 
@@ -82,6 +144,25 @@ mod tests {
         assert_eq!(screen(Parameter::Ph, 7.0), None);
         assert_eq!(screen(Parameter::Do, 25.0), Some(QcFlag::Range));
         assert_eq!(screen(Parameter::Temp, 30.0), None);
+    }
+
+    #[test]
+    fn a_series_is_screened_against_its_stored_past() {
+        use series::{Point, screen};
+        let at = |h: i64, v: f64| Point { at: h * 3600, value: v, judged: true };
+        // NH3-N may move 2 mg/L an hour: 0.5 → 4.0 in one hour is a spike; the next value is compared with
+        // 0.5, not with the spike.
+        let history = [at(0, 0.4), at(1, 0.5)];
+        let new = [at(2, 4.0), at(3, 0.6), at(5, 4.0)];
+        let flags = screen(&history, &new, max_rate_per_hour(Parameter::Nh3n), FLAT_RUN);
+        assert_eq!(flags, vec![Some(QcFlag::Spike), None, None]);
+        // Twelve equal values: the twelfth ends a flat line; values below detection never do.
+        let stuck: Vec<Point> = (0..12).map(|h| at(h, 0.31)).collect();
+        let flags = screen(&[], &stuck, max_rate_per_hour(Parameter::Nh3n), FLAT_RUN);
+        assert_eq!(flags.iter().filter(|f| f.is_some()).count(), 1);
+        assert_eq!(flags[11], Some(QcFlag::Flat));
+        let below: Vec<Point> = (0..12).map(|h| Point { judged: false, ..at(h, 0.01) }).collect();
+        assert!(screen(&[], &below, None, FLAT_RUN).iter().all(Option::is_none));
     }
 
     #[test]
