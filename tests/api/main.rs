@@ -5,6 +5,7 @@ mod assessment;
 mod auth;
 mod demo;
 mod health;
+mod import;
 mod notices;
 mod readings;
 mod registry;
