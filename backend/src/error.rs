@@ -24,7 +24,7 @@ pub struct Detail {
     pub message_en: String,
     /// Where in an uploaded file, for the problems of a file.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub place: Option<DetailPlace>,
+    pub place: Option<Box<DetailPlace>>,
 }
 
 /// Where in an uploaded file a problem is: a CSV line, or a worksheet's row and cell; and its column.
@@ -70,7 +70,7 @@ impl From<&crate::tabular::RowProblem> for Detail {
             Some(file) => format!("{file}, {}", p.place),
             None => p.place.to_string(),
         };
-        Detail { place: Some(place), ..Detail::new(&field, p.code, p.zh(), p.to_string()) }
+        Detail { place: Some(Box::new(place)), ..Detail::new(&field, p.code, p.zh(), p.to_string()) }
     }
 }
 
