@@ -316,6 +316,14 @@ async fn skip_invalid_stores_the_good_rows_and_reports_the_bad_ones() {
     assert_eq!(readings.len(), 2);
     assert_eq!(find(&readings, "do")["origin"], "区站手工监测", "the source label is the rows' origin");
 
+    // A label longer than a reading's origin may be is refused before anything is read.
+    let long = "站".repeat(65);
+    let (status, body) = import_csv(&app, &token, &format!("?source_label={long}"), csv).await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("too_long"))
+    );
+
     // Every row bad: nothing stored, and that is an error.
     let (status, body) = import_csv(
         &app,

@@ -27,6 +27,10 @@ pub async fn run(settings: &Settings, action: ImportCommand) -> anyhow::Result<(
         let meta = std::fs::metadata(path).with_context(|| format!("{}: cannot open", path.display()))?;
         sizes.push((meta.len(), is_workbook(path)?));
     }
+    let max = models::domain::reading::MAX_LABEL;
+    if source_label.as_deref().is_some_and(|l| l.trim().chars().count() > max) {
+        bail!("--source-label is longer than {max} characters\n--source-label 超过 {max} 个字符");
+    }
     let mode = if skip_invalid { Mode::SkipInvalid } else { Mode::AllOrNothing };
     if mode == Mode::SkipInvalid {
         // A rejects file left by an earlier run would be taken for this one's.

@@ -256,6 +256,7 @@ pub async fn import(
     use crate::import::{Input, Mode, Options, Source};
     use crate::tabular::Kind;
     use axum::http::{StatusCode, header};
+    use models::domain::reading::MAX_LABEL;
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -285,6 +286,14 @@ pub async fn import(
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
+    }
+    if let Some(label) = q.source_label.as_deref().filter(|l| l.trim().chars().count() > MAX_LABEL) {
+        return Err(ApiError::invalid_query(vec![Detail::new(
+            "source_label",
+            "too_long",
+            format!("source_label 超过 {MAX_LABEL} 个字符：“{}”", models::domain::quote(label)),
+            format!("source_label is longer than {MAX_LABEL} characters: '{}'", models::domain::quote(label)),
+        )]));
     }
     let reader = crate::extract::BodyReader::new(body, limit);
     let over = reader.too_large();
