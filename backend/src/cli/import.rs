@@ -168,9 +168,10 @@ fn style(template: &str) -> ProgressStyle {
 
 impl Observer for Watcher {
     fn progress(&mut self, progress: Progress) {
-        let workbook = self.sizes[progress.file].1;
+        let (size, workbook) = self.sizes[progress.file];
         let bar = self.bar_for(progress.file);
-        bar.set_position(if workbook { progress.rows } else { progress.bytes });
+        // The first bytes are read twice (to tell CSV from XLSX by them).
+        bar.set_position(if workbook { progress.rows } else { progress.bytes.min(size) });
     }
 
     /// One line per rejected row: where it is, its columns, codes and messages, then its cells under the
