@@ -40,6 +40,11 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Requests taking longer are answered 408.
     pub request_timeout_secs: u64,
+    /// Largest file `POST /api/v1/readings/import` takes, in bytes (its body is streamed, not held).
+    pub max_import_bytes: u64,
+    /// An import taking longer is answered 408 and stores nothing; imports are exempt from
+    /// `request_timeout_secs`.
+    pub import_timeout_secs: u64,
     /// Let anyone read sections, readings and classes without signing in.
     pub public_read: bool,
     /// Mark cookies `Secure` and send HSTS: set when riverchief is served over HTTPS.
@@ -76,6 +81,8 @@ struct Defaults {
     schedules: HashMap<String, String>,
     max_body_bytes: usize,
     request_timeout_secs: u64,
+    max_import_bytes: u64,
+    import_timeout_secs: u64,
     public_read: bool,
     cookie_secure: bool,
     session_ttl_hours: i64,
@@ -97,6 +104,8 @@ impl Default for Defaults {
             schedules: HashMap::new(),
             max_body_bytes: 8 * 1024 * 1024,
             request_timeout_secs: 30,
+            max_import_bytes: 256 * 1024 * 1024,
+            import_timeout_secs: 3600,
             public_read: false,
             cookie_secure: false,
             session_ttl_hours: 12,

@@ -22,6 +22,56 @@ pub struct Detail {
     pub code: String,
     pub message: String,
     pub message_en: String,
+    /// Where in an uploaded file, for the problems of a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<Box<DetailPlace>>,
+}
+
+/// Where in an uploaded file a problem is: a CSV line, or a worksheet's row and cell; and its column.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct DetailPlace {
+    /// The file, when several were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// A CSV file's line (1-based, the header is line 1 unless blank lines come before it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// A worksheet's row, as Excel numbers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    /// A worksheet's cell, e.g. `C7`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+    /// The column's name as the header writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+}
+
+impl From<&crate::tabular::RowProblem> for Detail {
+    /// A file's problem: `field` is its place in words, as the registry import gives it.
+    fn from(p: &crate::tabular::RowProblem) -> Self {
+        use crate::tabular::{Position, column_letters};
+        let mut place = DetailPlace {
+            file: p.file.clone(),
+            column: p.place.column.as_ref().map(|c| c.name.clone()),
+            ..DetailPlace::default()
+        };
+        match &p.place.position {
+            Position::Line(line) => place.line = Some(*line),
+            Position::Row { sheet, row } => {
+                place.sheet = Some(sheet.to_string());
+                place.row = Some(*row);
+                place.cell = p.place.column.as_ref().map(|c| format!("{}{row}", column_letters(c.index)));
+            }
+        }
+        let field = match &p.file {
+            Some(file) => format!("{file}, {}", p.place),
+            None => p.place.to_string(),
+        };
+        Detail { place: Some(Box::new(place)), ..Detail::new(&field, p.code, p.zh(), p.to_string()) }
+    }
 }
 
 impl Detail {
@@ -33,6 +83,7 @@ impl Detail {
             code: code.into(),
             message: message.into(),
             message_en: message_en.into(),
+            place: None,
         }
     }
 
@@ -218,6 +269,48 @@ impl From<SubmitError> for ApiError {
             e @ SubmitError::Db(_) => Self::Internal(e.into()),
         }
     }
+}
+
+impl From<crate::import::ImportError> for ApiError {
+    fn from(e: crate::import::ImportError) -> Self {
+        use crate::import::ImportError;
+        match e {
+            ImportError::Unreadable { .. } => Self::invalid("unreadable_file", &e.zh(), &e.to_string(), Vec::new()),
+            e @ (ImportError::Rejects(_) | ImportError::Reader(_) | ImportError::Db(_)) => Self::Internal(e.into()),
+        }
+    }
+}
+
+/// An import that stored nothing because of its problems: 422 `invalid_file` naming each at its line or
+/// cell (the first [`crate::import::PROBLEMS_LISTED`]), or 403 when every problem is a section the caller
+/// may not write.
+pub fn invalid_import(summary: &crate::import::Summary) -> ApiError {
+    let details: Vec<Detail> = summary.problems.iter().map(Detail::from).collect();
+    if summary.problems_not_listed == 0 && details.iter().all(|d| d.code == "section_not_allowed") {
+        return ApiError::Client {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: "该密钥只能导入其所属断面的数据，未保存任何数据".into(),
+            message_en: "this key may import readings for its own section only; nothing was stored".into(),
+            details,
+        };
+    }
+    let n = summary.problem_count();
+    let (more_zh, more_en) = match summary.problems_not_listed {
+        0 => (String::new(), String::new()),
+        rest => (
+            format!("（列出前 {} 处，另有 {rest} 处未列出）", details.len()),
+            format!(" (the first {} listed, {rest} more not)", details.len()),
+        ),
+    };
+    let rows_zh = if summary.rejected > 0 { format!("（{} 行）", summary.rejected) } else { String::new() };
+    let rows_en = if summary.rejected > 0 { format!(" in {} row(s)", summary.rejected) } else { String::new() };
+    ApiError::invalid(
+        "invalid_file",
+        &format!("文件有 {n} 处错误{rows_zh}，未保存任何数据{more_zh}"),
+        &format!("{n} problem(s){rows_en} in the file; nothing was stored{more_en}"),
+        details,
+    )
 }
 
 /// The body of every 4xx and 5xx answer (for the API description).

@@ -129,6 +129,68 @@ where
     }
 }
 
+/// A request body read as a blocking [`std::io::Read`], on another thread, as it arrives: a task forwards
+/// its frames through a small bounded channel (a slow reader holds the client back, not memory) and counts
+/// them against a limit. Beyond the limit the reader fails and [`BodyReader::too_large`] says so.
+pub struct BodyReader {
+    frames: tokio::sync::mpsc::Receiver<std::io::Result<axum::body::Bytes>>,
+    current: axum::body::Bytes,
+    too_large: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl BodyReader {
+    /// Starts forwarding `body`; at most `limit` bytes are taken.
+    pub fn new(body: axum::body::Body, limit: u64) -> BodyReader {
+        use futures::StreamExt;
+        use std::sync::atomic::Ordering;
+        let (tx, frames) = tokio::sync::mpsc::channel(8);
+        let too_large = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = too_large.clone();
+        tokio::spawn(async move {
+            let mut stream = body.into_data_stream();
+            let mut total = 0u64;
+            while let Some(frame) = stream.next().await {
+                let item = frame.map_err(std::io::Error::other).and_then(|bytes| {
+                    total += bytes.len() as u64;
+                    if total > limit {
+                        flag.store(true, Ordering::Relaxed);
+                        Err(std::io::Error::other(format!("the body is larger than {limit} bytes")))
+                    } else {
+                        Ok(bytes)
+                    }
+                });
+                let last = item.is_err();
+                // The reader is gone (it stopped on a problem of its own), or this was the end.
+                if tx.send(item).await.is_err() || last {
+                    break;
+                }
+            }
+        });
+        BodyReader { frames, current: axum::body::Bytes::new(), too_large }
+    }
+
+    /// A handle telling, after reading, whether the body went beyond the limit.
+    pub fn too_large(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.too_large.clone()
+    }
+}
+
+impl std::io::Read for BodyReader {
+    /// Blocks until a frame arrives: call it from a blocking thread, never from async code.
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.frames.blocking_recv() {
+                Some(Ok(bytes)) => self.current = bytes,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
+
 /// A list's `limit` query parameter: `default` when absent, refused outside 1..=`max`.
 pub fn limit(given: Option<u64>, default: u64, max: u64) -> Result<u64, ApiError> {
     match given {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod hj212;
+pub mod import;
 pub mod routes;
 pub mod rules;
 pub mod startup;

@@ -5,6 +5,7 @@ mod assessment;
 mod auth;
 mod demo;
 mod health;
+mod import;
 mod ingest;
 mod notices;
 mod readings;

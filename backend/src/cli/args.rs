@@ -69,6 +69,11 @@ pub enum Command {
         #[command(subcommand)]
         action: RegistryCommand,
     },
+    /// Import data from files
+    Import {
+        #[command(subcommand)]
+        action: ImportCommand,
+    },
     /// Check the audit log
     Audit {
         #[command(subcommand)]
@@ -102,6 +107,30 @@ pub enum RegistryCommand {
     Export {
         #[arg(long, value_name = "FILE|DIR")]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Readings from CSV (UTF-8 with or without BOM, GBK, UTF-16) or XLSX files, one row per reading, under
+    /// Chinese or English headers: 断面编码 监测项目 采样时间 监测值 (section, parameter, sampled_at, value),
+    /// optionally 单位 标识 检出限 数据类型 来源 分析方法 实验室 低于检出限. All the files are one transaction:
+    /// by default any bad row of any file stores nothing and every problem is listed with its line or cell;
+    /// exits 1 when nothing was stored because of problems
+    Readings {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The worksheet of every workbook [default: the first visible one]
+        #[arg(long, value_name = "NAME")]
+        sheet: Option<String>,
+        /// Store the good rows; write each bad one with its problems to FILE.rejects.csv beside its file
+        /// (UTF-8 with BOM; fix it and import it as it is)
+        #[arg(long)]
+        skip_invalid: bool,
+        /// The origin of readings whose row names none (a programme, a contractor; at most 64 characters),
+        /// also recorded in the audit log
+        #[arg(long, value_name = "TEXT")]
+        source_label: Option<String>,
     },
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod import;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -105,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Apikey { action } => admin::apikey(&settings, &action).await,
         Command::Audit { action: AuditCommand::Verify } => admin::audit_verify(&settings).await,
         Command::Registry { action } => admin::registry(&settings, action).await,
+        Command::Import { action } => import::run(&settings, action).await,
         Command::Jobs { action: JobsCommand::Run { name } } => {
             let Some(job) = jobs::find(&name) else {
                 let names: Vec<&str> = jobs::registry().iter().map(|j| j.name()).collect();

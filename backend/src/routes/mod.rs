@@ -81,6 +81,8 @@ impl utoipa::Modify for BearerAuth {
 /// Registers routes and their rules together.
 struct Routes {
     router: OpenApiRouter<AppState>,
+    /// Routes that may run for long (imports): under `import_timeout_secs`, not `request_timeout_secs`.
+    long: OpenApiRouter<AppState>,
     rules: RuleTable,
 }
 
@@ -111,6 +113,25 @@ impl Routes {
         self
     }
 
+    /// An API route that may run for long: an import of a large file.
+    fn long_api(mut self, rule: Rule, route: UtoipaMethodRouter<AppState>) -> Self {
+        for (path, item) in &route.1.paths {
+            for method in methods(item) {
+                self.rules.add(method, path, rule);
+            }
+        }
+        self.long = self.long.routes(route);
+        self
+    }
+
+    /// The routes and their description, the long ones with the others.
+    fn split(self) -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi, RuleTable) {
+        let (routes, mut openapi) = self.router.split_for_parts();
+        let (long, long_openapi) = self.long.split_for_parts();
+        openapi.merge(long_openapi);
+        (routes, long, openapi, self.rules)
+    }
+
     /// A web page (not part of the API description).
     fn page(mut self, rule: Rule, method: Method, path: &str, handler: MethodRouter<AppState>) -> Self {
         self.rules.add(method, path, rule);
@@ -122,7 +143,11 @@ impl Routes {
 /// Every route, with its rule.
 fn routes() -> Routes {
     use Rule::{Api, Page, Public};
-    let routes = Routes { router: OpenApiRouter::with_openapi(ApiDoc::openapi()), rules: RuleTable::default() };
+    let routes = Routes {
+        router: OpenApiRouter::with_openapi(ApiDoc::openapi()),
+        long: OpenApiRouter::new(),
+        rules: RuleTable::default(),
+    };
     routes
         .api(Public, routes!(health::health))
         .api(Public, routes!(auth::issue_token))
@@ -135,6 +160,7 @@ fn routes() -> Routes {
         .api(Api(Action::ReadSections), routes!(readings::list))
         .api(Api(Action::ReadSections), routes!(readings::history))
         .api(Api(Action::FlagReadings), routes!(readings::set_qc))
+        .long_api(Api(Action::SubmitReadings), routes!(readings::import))
         .api(Api(Action::ReadEnterprises), routes!(enterprises::list))
         .api(Api(Action::ReadEnterprises), routes!(enterprises::detail))
         .api(Api(Action::ReadAlerts), routes!(alerts::list))
@@ -188,31 +214,39 @@ pub fn rules() -> RuleTable {
 
 /// The OpenAPI description, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().router.split_for_parts().1
+    routes().split().2
 }
 
 pub fn router(mut state: AppState) -> Router {
-    let Routes { router, rules } = routes();
-    let (routes, openapi) = router.split_for_parts();
+    let (routes, long, openapi, rules) = routes().split();
     state.rules = std::sync::Arc::new(rules);
     let secure = state.settings.cookie_secure;
+    let timeout = |secs| TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(secs));
 
+    // After routing, so the rule is looked up by the matched path; inside the timeouts, as the handler.
+    let authorize = axum::middleware::from_fn_with_state(state.clone(), authorize);
     let guarded = routes
-        .fallback(not_found)
-        // After routing, so the rule is looked up by the matched path.
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorize))
+        .route_layer(authorize.clone())
         // Outside the rule check, so refusals are counted too; by the matched path's pattern.
-        .route_layer(axum::middleware::from_fn(crate::telemetry::track));
+        .route_layer(axum::middleware::from_fn(crate::telemetry::track))
+        .layer(timeout(state.settings.request_timeout_secs))
+        // An import streams its body past `max_body_bytes` (it checks `max_import_bytes` itself) and may run
+        // for long.
+        .merge(
+            long.route_layer(authorize)
+                .route_layer(axum::middleware::from_fn(crate::telemetry::track))
+                .layer(timeout(state.settings.import_timeout_secs)),
+        )
+        .fallback(not_found);
+    // The API description and its viewer (bundled, works offline) are public.
+    let docs = Router::new()
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .layer(timeout(state.settings.request_timeout_secs));
 
     let mut app = Router::new()
         .merge(guarded)
-        // The API description and its viewer (bundled, works offline) are public.
-        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .merge(docs)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(state.settings.request_timeout_secs),
-        ))
         .layer(TraceLayer::new_for_http());
     for (name, value) in security_headers(secure) {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));

@@ -1,4 +1,6 @@
-//! `POST /api/v1/readings`: a batch of readings, stored all or nothing, judged, alerting.
+//! `POST /api/v1/readings`: a batch of readings, stored all or nothing, judged, alerting; `POST
+//! /api/v1/readings/import`: a CSV file or workbook of them, streamed; a section's readings and a reading's
+//! history.
 
 use axum::Json;
 use axum::extract::State;
@@ -12,7 +14,7 @@ use crate::auth::Access;
 use crate::error::{ApiError, Detail, ErrorResponse, invalid_readings};
 use crate::extract;
 use crate::state::AppState;
-use crate::views::readings::{HistoryView, IngestResponse, ReadingPage, ReadingView, parse_batch};
+use crate::views::readings::{HistoryView, ImportResponse, IngestResponse, ReadingPage, ReadingView, parse_batch};
 
 /// Stores a batch of readings, all or nothing. Each is judged by GB 3838-2002 against its section's target;
 /// one worse than the target opens (or updates) an alert and notifies the section's river chief. The same
@@ -260,4 +262,112 @@ pub async fn set_qc(
             models::readings::QcError::Db(e) => ApiError::Internal(e.into()),
         })?;
     Ok(Json(ReadingView::new(&reading, models::domain::gb3838::WaterBodyKind::River)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// The worksheet of a workbook to read (by default the first visible one).
+    pub sheet: Option<String>,
+    /// Store the good rows and report the bad ones, instead of storing nothing when any row is bad.
+    #[serde(default)]
+    pub skip_invalid: bool,
+    /// The origin of readings whose row names none (a programme, a contractor), also audited.
+    pub source_label: Option<String>,
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Imports a file of readings, one row per reading (see the README for the columns, in Chinese or
+/// English): CSV (UTF-8 with or without BOM, GBK, UTF-16) streamed as it arrives, or an XLSX workbook.
+/// The whole file is one transaction: by default any bad row stores nothing and every problem is named at
+/// its line or cell and column; with `skip_invalid=true` the good rows are stored and the bad ones
+/// reported. A station's API key may import only its own section's readings.
+#[utoipa::path(post, path = "/api/v1/readings/import", tag = "readings", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv",
+        description = "CSV, or an XLSX workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
+    responses(
+        (status = 200, description = "Imported (with skip_invalid, the rejected rows are listed)", body = ImportResponse),
+        (status = 403, description = "Rows for sections the key may not write; nothing stored", body = ErrorResponse),
+        (status = 408, description = "Longer than import_timeout_secs; nothing stored", body = ErrorResponse),
+        (status = 413, description = "Larger than max_import_bytes; nothing stored", body = ErrorResponse),
+        (status = 415, description = "Neither CSV nor XLSX", body = ErrorResponse),
+        (status = 422, description = "Bad rows, a bad header or an unreadable file; nothing stored", body = ErrorResponse),
+        (status = 401, body = ErrorResponse)))]
+#[tracing::instrument(skip_all, fields(caller = %access.auth.label()))]
+pub async fn import(
+    State(state): State<AppState>,
+    access: Access,
+    crate::extract::Query(q): crate::extract::Query<ImportQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<ImportResponse>, ApiError> {
+    use crate::import::{Input, Mode, Options, Source};
+    use crate::tabular::Kind;
+    use axum::http::{StatusCode, header};
+    use models::domain::reading::MAX_LABEL;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let (kind, name) = match media.as_str() {
+        XLSX => (Kind::Xlsx, "upload.xlsx"),
+        "text/csv" | "application/csv" | "text/plain" => (Kind::Csv, "upload.csv"),
+        _ => {
+            return Err(ApiError::client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请上传 CSV（text/csv）或 XLSX 文件",
+                "send CSV (text/csv) or an XLSX workbook",
+            ));
+        }
+    };
+    let limit = state.settings.max_import_bytes;
+    let too_large = || {
+        ApiError::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("文件超过 {limit} 字节的上限（max_import_bytes），请拆分后导入"),
+            format!("the file is larger than the {limit}-byte limit (max_import_bytes); split it"),
+        )
+    };
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    if let Some(label) = q.source_label.as_deref().filter(|l| l.trim().chars().count() > MAX_LABEL) {
+        return Err(ApiError::invalid_query(vec![Detail::new(
+            "source_label",
+            "too_long",
+            format!("source_label 超过 {MAX_LABEL} 个字符：“{}”", models::domain::quote(label)),
+            format!("source_label is longer than {MAX_LABEL} characters: '{}'", models::domain::quote(label)),
+        )]));
+    }
+    let reader = crate::extract::BodyReader::new(body, limit);
+    let over = reader.too_large();
+    let input = Input { name: name.into(), source: Source::Stream { reader: Box::new(reader), kind } };
+    let options = Options {
+        mode: if q.skip_invalid { Mode::SkipInvalid } else { Mode::AllOrNothing },
+        sheet: q.sheet,
+        actor: access.auth.actor(),
+        only_section: match access.grant {
+            Grant::Section(id) => Some(id),
+            _ => None,
+        },
+        live_window: state.settings.live_window(),
+        origin: q.source_label,
+        now: Utc::now(),
+    };
+    let result = crate::import::import(&state.db, vec![input], options, &mut ()).await;
+    if over.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(too_large());
+    }
+    let summary = result?;
+    if !summary.committed && summary.problem_count() > 0 {
+        return Err(crate::error::invalid_import(&summary));
+    }
+    Ok(Json(ImportResponse::from(&summary)))
 }

@@ -71,6 +71,39 @@ pub fn column_letters(index: usize) -> String {
     letters.iter().rev().map(|&b| b as char).collect()
 }
 
+/// A problem with a cell, a row, a header or a sheet, placed as the person who keeps the file would find
+/// it. `code` is stable, for programs; each import lists its codes (the registry's in [`super::registry`], the
+/// readings' in [`super::readings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The file, when it is not told by the place alone: a CSV file's name, or the workbook's path when
+    /// several files are read.
+    pub file: Option<String>,
+    pub place: Place,
+    pub code: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+impl RowProblem {
+    /// The problem in Chinese, with its place.
+    pub fn zh(&self) -> String {
+        match &self.file {
+            Some(file) => format!("{}：{}：{}", Snippet::new(file), self.place.zh(), self.zh),
+            None => format!("{}：{}", self.place.zh(), self.zh),
+        }
+    }
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}, ", Snippet::new(file))?;
+        }
+        write!(f, "{}: {}", self.place, self.en)
+    }
+}
+
 /// A column of the header: its 0-based index and its name as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {

@@ -24,6 +24,7 @@ mod encoding;
 pub mod error;
 pub mod forms;
 pub mod header;
+pub mod readings;
 pub mod registry;
 pub mod time;
 mod xlsx;
@@ -34,7 +35,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-pub use error::{Column, EncodingProblem, Missing, Place, Position, Snippet, TableError, ValueError, column_letters};
+pub use error::{
+    Column, EncodingProblem, Missing, Place, Position, RowProblem, Snippet, TableError, ValueError, column_letters,
+};
 pub use forms::{Measured, parse_measured, parse_number};
 pub use header::{ColumnSpec, Columns, Header};
 pub use time::{excel_serial_time, parse_time};

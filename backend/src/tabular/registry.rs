@@ -23,9 +23,13 @@
 //! | appointments 河长任命 | chief* 河长编号; water_body* 水体编码; reach 河段编码; starts_on* 任期开始 开始日期 任职日期; ends_on 任期结束 结束日期; note 备注 |
 //!
 //! Each field is also taken under its own name (`water_body`, or `water body`), in any case.
+//!
+//! Problem codes ([`RowProblem::code`]): `missing_value`, `invalid_level`, `invalid_water_body_kind`,
+//! `invalid_target`, `invalid_date`, `invalid_number`, `out_of_range`, `invalid_year`, `invalid_boolean`,
+//! `spreadsheet_error`, `too_many_cells`, `unknown_column`, `missing_column`, `duplicate_column`,
+//! `unknown_sheet`, `unknown_kind`, `conflicting_duplicate`.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -155,40 +159,7 @@ fn noun(kind: Kind) -> (&'static str, &'static str) {
 // Problems
 // ---------------------------------------------------------------------------------------------------
 
-/// A problem with a cell, a row, a header or a sheet, placed as the person who keeps the file would find
-/// it. `code` is stable, for programs: `missing_value`, `invalid_level`, `invalid_water_body_kind`,
-/// `invalid_target`, `invalid_date`, `invalid_number`, `out_of_range`, `invalid_year`, `invalid_boolean`,
-/// `spreadsheet_error`, `too_many_cells`, `unknown_column`, `missing_column`, `duplicate_column`,
-/// `unknown_sheet`, `unknown_kind`, `conflicting_duplicate`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowProblem {
-    /// The file, when it is not told by the place alone: a CSV file's name, or the workbook's path when
-    /// several files are read.
-    pub file: Option<String>,
-    pub place: Place,
-    pub code: &'static str,
-    pub zh: String,
-    pub en: String,
-}
-
-impl RowProblem {
-    /// The problem in Chinese, with its place.
-    pub fn zh(&self) -> String {
-        match &self.file {
-            Some(file) => format!("{}：{}：{}", Snippet::new(file), self.place.zh(), self.zh),
-            None => format!("{}：{}", self.place.zh(), self.zh),
-        }
-    }
-}
-
-impl fmt::Display for RowProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
-            write!(f, "{}, ", Snippet::new(file))?;
-        }
-        write!(f, "{}: {}", self.place, self.en)
-    }
-}
+pub use super::error::RowProblem;
 
 /// Why a registry could not be read. `Display` is English; [`ReadError::zh`] gives the same in Chinese.
 #[derive(Debug, thiserror::Error)]

@@ -484,3 +484,52 @@ pub fn csv_stream(
         .body(body)
         .unwrap_or_default()
 }
+
+/// What `POST /api/v1/readings/import` did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportResponse {
+    /// `all_or_nothing` or `skip_invalid`.
+    pub mode: &'static str,
+    /// Whether anything was kept (`false`: nothing was stored, e.g. every row was rejected).
+    pub committed: bool,
+    /// Data rows read.
+    pub rows: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub revised: u64,
+    /// Stored but set aside by a quality rule.
+    pub flagged: u64,
+    /// Rows not stored because of their problems.
+    pub rejected: u64,
+    pub alerts_opened: u64,
+    pub alerts_updated: u64,
+    /// The rejected rows' problems, each at its line or cell and column: the first 1,000.
+    pub problems: Vec<crate::error::Detail>,
+    pub problems_not_listed: u64,
+    pub message: String,
+    pub message_en: String,
+}
+
+impl From<&crate::import::Summary> for ImportResponse {
+    fn from(s: &crate::import::Summary) -> Self {
+        ImportResponse {
+            mode: match s.mode {
+                crate::import::Mode::AllOrNothing => "all_or_nothing",
+                crate::import::Mode::SkipInvalid => "skip_invalid",
+            },
+            committed: s.committed,
+            rows: s.rows,
+            stored: s.stored,
+            duplicates: s.duplicates,
+            revised: s.revised,
+            flagged: s.flagged,
+            rejected: s.rejected,
+            alerts_opened: s.alerts_opened,
+            alerts_updated: s.alerts_updated,
+            problems: s.problems.iter().map(crate::error::Detail::from).collect(),
+            problems_not_listed: s.problems_not_listed,
+            message: s.zh(),
+            message_en: s.en(),
+        }
+    }
+}
