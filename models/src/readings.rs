@@ -745,7 +745,8 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
             .iter()
             .map(|((s, p, k), idx)| {
                 serde_json::json!({"s": s, "p": p.key(), "k": k.as_str(),
-                    "t": first_at(idx).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)})
+                    "t": first_at(idx).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    "b": look_back(*k).num_seconds()})
             })
             .collect();
         let statement = sea_orm::Statement::from_sql_and_values(
@@ -753,9 +754,9 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
             format!(
                 "SELECT r.section_id, r.parameter, r.data_kind, r.sampled_at, r.value, r.below_detection, \
                    r.quality_flag, r.qc \
-                 FROM json_to_recordset($1::json) AS k(s integer, p text, k text, t timestamptz) \
+                 FROM json_to_recordset($1::json) AS k(s integer, p text, k text, t timestamptz, b integer) \
                  CROSS JOIN LATERAL (SELECT * FROM readings x WHERE x.section_id = k.s AND x.parameter = k.p \
-                   AND x.data_kind = k.k AND x.sampled_at < k.t AND x.sampled_at >= k.t - interval '7 days' \
+                   AND x.data_kind = k.k AND x.sampled_at < k.t AND x.sampled_at >= k.t - make_interval(secs => k.b) \
                    ORDER BY x.sampled_at DESC LIMIT {FLAT_RUN}) r"
             ),
             [sea_orm::Value::from(serde_json::Value::Array(keys).to_string())],
@@ -770,23 +771,50 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
             ));
         }
     } else {
-        use readings::Column as C;
-        for (&(s, p, k), idx) in &by_series {
-            let first = first_at(idx);
-            let past: Vec<readings::Model> = readings::Entity::find()
-                .filter(C::SectionId.eq(s))
-                .filter(C::Parameter.eq(p))
-                .filter(C::DataKind.eq(k))
-                .filter(C::SampledAt.lt(first))
-                .filter(C::SampledAt.gte(first - TimeDelta::days(7)))
-                .order_by_desc(C::SampledAt)
-                .limit(FLAT_RUN as u64)
-                .all(db)
-                .await?;
-            history.insert(
-                (s, p, k),
-                past.iter().map(|r| point(r.sampled_at, r.value, r.below_detection, r.quality_flag, r.qc)).collect(),
-            );
+        // One query a chunk: the newest values of these sections' series in the look-back before the
+        // chunk's earliest value, numbered per series; the look-back is what twelve values of each kind
+        // span (so a backfill sorted by time reads about twelve stored rows a series).
+        let kinds: BTreeSet<DataKind> = by_series.keys().map(|k| k.2).collect();
+        let sections: BTreeSet<i32> = by_series.keys().map(|k| k.0).collect();
+        let earliest = by_series.values().map(|idx| first_at(idx)).min().unwrap_or_default();
+        let latest = by_series.values().map(|idx| first_at(idx)).max().unwrap_or_default();
+        let lookback = kinds.iter().map(|k| look_back(*k)).max().unwrap_or_default();
+        let placeholders = |n: usize| vec!["?"; n].join(", ");
+        let mut values: Vec<sea_orm::Value> = sections.iter().map(|s| sea_orm::Value::from(*s)).collect();
+        values.extend(kinds.iter().map(|k| sea_orm::Value::from(*k)));
+        values.push(sea_orm::Value::from(earliest - lookback));
+        values.push(sea_orm::Value::from(latest));
+        let statement = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT section_id, parameter, data_kind, sampled_at, value, below_detection, quality_flag, qc FROM \
+                   (SELECT r.*, row_number() OVER (PARTITION BY section_id, parameter, data_kind \
+                      ORDER BY sampled_at DESC) AS rn \
+                    FROM readings r WHERE section_id IN ({}) AND data_kind IN ({}) \
+                      AND sampled_at >= ? AND sampled_at < ?) \
+                 WHERE rn <= {}",
+                placeholders(sections.len()),
+                placeholders(kinds.len()),
+                FLAT_RUN * 2
+            ),
+            values,
+        );
+        for p in <Past as sea_orm::FromQueryResult>::find_by_statement(statement).all(db).await? {
+            let key = (p.section_id, p.parameter, p.data_kind);
+            let Some(idx) = by_series.get(&key) else { continue };
+            if p.sampled_at < first_at(idx) {
+                history.entry(key).or_default().push(point(
+                    p.sampled_at,
+                    p.value,
+                    p.below_detection,
+                    p.quality_flag,
+                    p.qc,
+                ));
+            }
+        }
+        for past in history.values_mut() {
+            past.sort_by_key(|p| std::cmp::Reverse(p.at));
+            past.truncate(FLAT_RUN);
         }
     }
     for (key, idx) in by_series {
@@ -805,4 +833,16 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
         }
     }
     Ok(())
+}
+
+/// How far back twelve values of a kind reach, at the usual intervals (real-time every few minutes, minute
+/// values every ten, hourly, daily), with room for gaps.
+fn look_back(kind: DataKind) -> TimeDelta {
+    match kind {
+        DataKind::Realtime => TimeDelta::hours(2),
+        DataKind::Minute => TimeDelta::hours(4),
+        DataKind::Hour => TimeDelta::hours(36),
+        DataKind::Day => TimeDelta::days(30),
+        DataKind::Sample => TimeDelta::zero(),
+    }
 }
