@@ -771,39 +771,38 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
             ));
         }
     } else {
-        // One query a chunk: the newest values of these sections' series in the look-back before the
-        // chunk's earliest value, numbered per series; the look-back is what twelve values of each kind
-        // span (so a backfill sorted by time reads about twelve stored rows a series).
-        let kinds: BTreeSet<DataKind> = by_series.keys().map(|k| k.2).collect();
-        let sections: BTreeSet<i32> = by_series.keys().map(|k| k.0).collect();
-        let earliest = by_series.values().map(|idx| first_at(idx)).min().unwrap_or_default();
-        let latest = by_series.values().map(|idx| first_at(idx)).max().unwrap_or_default();
-        let lookback = kinds.iter().map(|k| look_back(*k)).max().unwrap_or_default();
-        let placeholders = |n: usize| vec!["?"; n].join(", ");
-        let mut values: Vec<sea_orm::Value> = sections.iter().map(|s| sea_orm::Value::from(*s)).collect();
-        values.extend(kinds.iter().map(|k| sea_orm::Value::from(*k)));
-        values.push(sea_orm::Value::from(earliest - lookback));
-        values.push(sea_orm::Value::from(latest));
-        let statement = sea_orm::Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!(
-                "SELECT section_id, parameter, data_kind, sampled_at, value, below_detection, quality_flag, qc FROM \
-                   (SELECT r.*, row_number() OVER (PARTITION BY section_id, parameter, data_kind \
-                      ORDER BY sampled_at DESC) AS rn \
-                    FROM readings r WHERE section_id IN ({}) AND data_kind IN ({}) \
-                      AND sampled_at >= ? AND sampled_at < ?) \
-                 WHERE rn <= {}",
-                placeholders(sections.len()),
-                placeholders(kinds.len()),
-                FLAT_RUN * 2
-            ),
-            values,
-        );
-        for p in <Past as sea_orm::FromQueryResult>::find_by_statement(statement).all(db).await? {
-            let key = (p.section_id, p.parameter, p.data_kind);
-            let Some(idx) = by_series.get(&key) else { continue };
-            if p.sampled_at < first_at(idx) {
-                history.entry(key).or_default().push(point(
+        // One query for up to 8,000 series: each series' twelfth-newest time before its first new value is
+        // found through the (section, item, time) index, and the rows from there on joined: about twelve
+        // index reads a series, however long its history.
+        let keys: Vec<(&SeriesKey, &Vec<usize>)> = by_series.iter().collect();
+        for part in keys.chunks(8_000) {
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(part.len() * 4);
+            for ((s, p, k), idx) in part {
+                values.extend([
+                    sea_orm::Value::from(*s),
+                    sea_orm::Value::from(*p),
+                    sea_orm::Value::from(*k),
+                    sea_orm::Value::from(first_at(idx)),
+                ]);
+            }
+            let statement = sea_orm::Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                format!(
+                    "WITH k(s, p, d, t) AS (VALUES {}), \
+                     b AS MATERIALIZED (SELECT s, p, d, t, COALESCE((SELECT y.sampled_at FROM readings y \
+                         WHERE y.section_id = k.s AND y.parameter = k.p AND y.data_kind = k.d AND y.sampled_at < k.t \
+                         ORDER BY y.sampled_at DESC LIMIT 1 OFFSET {}), '') AS lo FROM k) \
+                     SELECT x.section_id, x.parameter, x.data_kind, x.sampled_at, x.value, x.below_detection, \
+                       x.quality_flag, x.qc \
+                     FROM b JOIN readings x ON x.section_id = b.s AND x.parameter = b.p AND x.data_kind = b.d \
+                       AND x.sampled_at < b.t AND x.sampled_at >= b.lo",
+                    vec!["(?, ?, ?, ?)"; part.len()].join(", "),
+                    FLAT_RUN - 1
+                ),
+                values,
+            );
+            for p in <Past as sea_orm::FromQueryResult>::find_by_statement(statement).all(db).await? {
+                history.entry((p.section_id, p.parameter, p.data_kind)).or_default().push(point(
                     p.sampled_at,
                     p.value,
                     p.below_detection,
@@ -811,10 +810,6 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
                     p.qc,
                 ));
             }
-        }
-        for past in history.values_mut() {
-            past.sort_by_key(|p| std::cmp::Reverse(p.at));
-            past.truncate(FLAT_RUN);
         }
     }
     for (key, idx) in by_series {
