@@ -131,6 +131,7 @@ pub enum BenchCommand {
     /// Time the HJ 212 receiver: frames decoded per second on one core, then stations uploading an hourly
     /// frame every second over loopback into a fresh database, with each 9014's latency
     Hj212 {
+        /// Stations, each a section with its station's MN and one connection of its own
         #[arg(long, default_value_t = 1000)]
         stations: usize,
         /// How long the stations upload, one frame a second each
