@@ -22,11 +22,11 @@ struct Step {
 
 /// The peak resident set size is reset to the current one (Linux `clear_refs`), so that each step's peak
 /// is its own.
-fn reset_peak() {
+pub(crate) fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn status_mb(field: &str) -> Option<f64> {
+pub(crate) fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

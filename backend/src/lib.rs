@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod auth;
 pub mod bench;
+pub mod bench_hj212;
 pub mod cli;
 pub mod config;
 pub mod error;

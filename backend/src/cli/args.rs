@@ -172,6 +172,19 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         into: Option<String>,
     },
+    /// Time the HJ 212 receiver: frames decoded per second on one core, then stations uploading an hourly
+    /// frame every second over loopback into a fresh database, with each 9014's latency
+    Hj212 {
+        /// Stations, each a section with its station's MN and one connection of its own
+        #[arg(long, default_value_t = 1000)]
+        stations: usize,
+        /// How long the stations upload, one frame a second each
+        #[arg(long, default_value_t = 30)]
+        seconds: u32,
+        /// An empty database to build in [default: a temporary SQLite file]
+        #[arg(long, value_name = "URL")]
+        into: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,6 +33,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging("warn");
             return crate::bench::registry(*sections, into.as_deref()).await;
         }
+        Command::Bench { action: BenchCommand::Hj212 { stations, seconds, into } } => {
+            init_logging("warn");
+            return crate::bench_hj212::run(*stations, *seconds, into.as_deref()).await;
+        }
         Command::Analyze { action: AnalyzeCommand::Trophic { file } } => {
             let result = crate::analyze::trophic_state(open_input(file)?)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
