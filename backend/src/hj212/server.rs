@@ -29,7 +29,13 @@ pub struct Server<S> {
 impl<S: FrameSink> Server<S> {
     /// Binds `config.addr` (port 0 picks a free port; see [`local_addr`](Server::local_addr)).
     pub async fn bind(config: Hj212Config, sink: Arc<S>) -> io::Result<Self> {
-        let listener = TcpListener::bind(config.addr).await?;
+        // A backlog of 1,024 rather than the default 128: a thousand stations reconnecting after a restart
+        // arrive at once, and dropped attempts would wait a retry for nothing.
+        let socket =
+            if config.addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        socket.bind(config.addr)?;
+        let listener = socket.listen(1024)?;
         Ok(Self::from_listener(listener, config, sink))
     }
 
