@@ -153,6 +153,8 @@ pub struct Writer {
     now: DateTime<Utc>,
     /// Sections looked up so far, by code key; `None`: not in the registry.
     sections: HashMap<String, Option<SectionContext>>,
+    /// Each series' newest values written so far (screening spikes and flat lines).
+    tails: Tails,
     totals: Totals,
 }
 
@@ -226,6 +228,7 @@ impl Writer {
             live_window,
             now,
             sections: HashMap::new(),
+            tails: HashMap::new(),
             totals: Totals::default(),
         })
     }
@@ -299,7 +302,7 @@ impl Writer {
         let mut order: Vec<&(usize, ValidReading)> = valid.iter().collect();
         order.sort_by_key(|(index, r)| (r.sampled_at, *index));
         let mut rows: Vec<Row> = order.iter().map(|(_, r)| row_of(section_of(r), r)).collect();
-        screen_series(&self.tx, &mut rows).await?;
+        screen_series(&self.tx, &mut rows, &mut self.tails).await?;
         // Outside the transaction: a partition is attached by a connection of its own.
         partitions::ensure_for(&self.db, rows.iter().map(|r| r.sampled_at)).await?;
         let tx = &self.tx;
@@ -709,10 +712,15 @@ pub async fn set_qc(
 /// values, against the last [`FLAT_RUN`](quality::FLAT_RUN) values stored before them in each series. Lab
 /// samples are not screened: they are days apart and checked by the lab. Costs one query a chunk on
 /// PostgreSQL (a lateral read of each series' newest rows through its index), one a series on SQLite.
-async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<(), DbErr> {
+/// A series: section, item, data kind.
+type SeriesKey = (i32, Parameter, DataKind);
+
+/// The newest values of the series a writer has written, oldest first, for screening the next chunk.
+type Tails = HashMap<SeriesKey, Vec<crate::domain::quality::series::Point>>;
+
+async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row], tails: &mut Tails) -> Result<(), DbErr> {
     use crate::domain::quality::{FLAT_RUN, max_rate_per_hour, series};
     use std::collections::BTreeMap;
-    type SeriesKey = (i32, Parameter, DataKind);
     let mut by_series: BTreeMap<SeriesKey, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
         if r.kind != DataKind::Sample && r.qc.is_none() {
@@ -724,6 +732,19 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
     }
     let first_at = |idx: &[usize]| idx.iter().map(|&i| rows[i].sampled_at).min().unwrap_or_default();
     let mut history: HashMap<SeriesKey, Vec<series::Point>> = HashMap::new();
+    // Series whose stored tail this writer already knows (it wrote it) and that continue after it need no
+    // query: a file of station history read hour after hour asks the database once a series.
+    let mut wanted: BTreeMap<SeriesKey, Vec<usize>> = BTreeMap::new();
+    for (key, idx) in &by_series {
+        match tails.get(key) {
+            Some(tail) if tail.last().is_none_or(|p| p.at < first_at(idx).timestamp()) => {
+                history.insert(*key, tail.clone());
+            }
+            _ => {
+                wanted.insert(*key, idx.clone());
+            }
+        }
+    }
     let point = |at: DateTime<Utc>, value: f64, below: bool, flag: QualityFlag, qc: Option<QcFlag>| series::Point {
         at: at.timestamp(),
         value,
@@ -740,8 +761,9 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
         quality_flag: QualityFlag,
         qc: Option<QcFlag>,
     }
-    if db.get_database_backend() == DbBackend::Postgres {
-        let keys: Vec<serde_json::Value> = by_series
+    if wanted.is_empty() {
+    } else if db.get_database_backend() == DbBackend::Postgres {
+        let keys: Vec<serde_json::Value> = wanted
             .iter()
             .map(|((s, p, k), idx)| {
                 serde_json::json!({"s": s, "p": p.key(), "k": k.as_str(),
@@ -774,7 +796,7 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
         // One query for up to 8,000 series: each series' twelfth-newest time before its first new value is
         // found through the (section, item, time) index, and the rows from there on joined: about twelve
         // index reads a series, however long its history.
-        let keys: Vec<(&SeriesKey, &Vec<usize>)> = by_series.iter().collect();
+        let keys: Vec<(&SeriesKey, &Vec<usize>)> = wanted.iter().collect();
         for part in keys.chunks(8_000) {
             let mut values: Vec<sea_orm::Value> = Vec::with_capacity(part.len() * 4);
             for ((s, p, k), idx) in part {
@@ -826,6 +848,13 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row]) -> Result<()
                 rows[i].qc = flag;
             }
         }
+        let mut tail = past;
+        tail.extend(idx.iter().map(|&i| {
+            point(rows[i].sampled_at, rows[i].value, rows[i].below_detection, rows[i].quality_flag, rows[i].qc)
+        }));
+        let keep = tail.len().saturating_sub(FLAT_RUN);
+        tail.drain(..keep);
+        tails.insert(key, tail);
     }
     Ok(())
 }

@@ -511,7 +511,38 @@ mod tests {
         }
     }
 
-    on_the_backend_under_test!(kept_up_equals_rebuilt);
+    on_the_backend_under_test!(kept_up_equals_rebuilt, a_writer_screens_each_chunk_against_the_one_before);
+
+    /// Within one writer (an import's chunks), a series' next chunk is screened against the values the
+    /// writer just wrote, without asking the database again.
+    async fn a_writer_screens_each_chunk_against_the_one_before(db: &DatabaseConnection) {
+        use crate::domain::reading::QcFlag;
+        use crate::readings::{DEFAULT_LIVE_WINDOW, Writer};
+        crate::demo::load(db, &dataset(), Utc::now()).await.expect("loaded");
+        let hour = |h: u32, v: f64| {
+            let mut r = reading("S-R", "nh3n", &format!("2026-03-01T{h:02}:00:00+08:00"), ValueInput::Number(v));
+            r.kind = Some("hour".into());
+            r
+        };
+        let mut writer = Writer::begin(db, ReadingSource::Csv, Actor::system("test"), DEFAULT_LIVE_WINDOW, Utc::now())
+            .await
+            .unwrap();
+        let mut store = async |items: Vec<ReadingInput>| {
+            let items: Vec<(usize, ReadingInput)> = items.into_iter().enumerate().collect();
+            let (valid, problems) = writer.check(&items).await.unwrap();
+            assert!(problems.is_empty(), "{problems:?}");
+            writer.store(valid).await.unwrap()
+        };
+        let first = store(vec![hour(1, 0.4), hour(2, 0.5)]).await;
+        assert!(first.iter().all(|r| r.qc.is_none()));
+        let second = store(vec![hour(3, 4.0), hour(4, 0.6)]).await;
+        assert_eq!(second[0].qc, Some(QcFlag::Spike), "0.5 → 4.0 in an hour");
+        assert_eq!(second[1].qc, None, "compared with 0.5, not with the spike");
+        let stuck: Vec<ReadingInput> = (5..17).map(|h| hour(h, 0.7)).collect();
+        let third = store(stuck).await;
+        assert_eq!(third.last().and_then(|r| r.qc), Some(QcFlag::Flat), "twelve equal hourly values");
+        writer.commit(None).await.unwrap();
+    }
 
     /// The roll-ups kept up batch by batch are the ones rebuilt from the readings, and a period's totals are
     /// the mean of the monthly means (of [H⁺] for pH), computed here by hand.
