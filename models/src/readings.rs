@@ -155,6 +155,9 @@ pub struct Writer {
     sections: HashMap<String, Option<SectionContext>>,
     /// Each series' newest values written so far (screening spikes and flat lines).
     tails: Tails,
+    /// Month totals and each section's newest classified sample, written once at commit.
+    pending: rollups::Pending,
+    newest: HashMap<i32, (crate::domain::gb3838::WaterBodyKind, DateTime<Utc>)>,
     totals: Totals,
 }
 
@@ -229,6 +232,8 @@ impl Writer {
             now,
             sections: HashMap::new(),
             tails: HashMap::new(),
+            pending: rollups::Pending::default(),
+            newest: HashMap::new(),
             totals: Totals::default(),
         })
     }
@@ -322,12 +327,16 @@ impl Writer {
                 below_detection: row.below_detection,
             })
             .collect();
-        rollups::add(tx, &counted).await?;
+        self.pending.add(&counted);
         let revised = rows.iter().zip(&stored).filter_map(|(row, s)| match &s.fate {
             Fate::Revised { previous } => Some((row, previous.as_ref())),
             _ => None,
         });
-        rollups::recount(tx, &ingest::months_touched(revised)).await?;
+        let touched = ingest::months_touched(revised);
+        // Counted again from the readings, which hold this transaction's rows: what is gathered for these
+        // months is in that count already.
+        self.pending.forget(&touched);
+        rollups::recount(tx, &touched).await?;
         let classified: Vec<_> = order
             .iter()
             .zip(&rows)
@@ -335,7 +344,10 @@ impl Writer {
             .filter(|((_, row), s)| s.fate != Fate::Duplicate && row.is_evaluated() && row.class.is_some())
             .map(|(((_, r), row), _)| (row.section_id, section_of(r).kind(), row.sampled_at))
             .collect();
-        rollups::refresh_latest(tx, &classified).await?;
+        for (section, kind, at) in classified {
+            let e = self.newest.entry(section).or_insert((kind, at));
+            e.1 = e.1.max(at);
+        }
 
         // Alerts: only for what changed, and only for the water as it is now.
         let live_since = now - self.live_window;
@@ -381,6 +393,9 @@ impl Writer {
 
     /// Writes the audit entry of everything stored (with `detail`, e.g. the file imported) and commits.
     pub async fn commit(self, detail: Option<serde_json::Value>) -> Result<Totals, DbErr> {
+        self.pending.flush(&self.tx).await?;
+        let newest: Vec<_> = self.newest.iter().map(|(&section, &(kind, at))| (section, kind, at)).collect();
+        rollups::refresh_latest(&self.tx, &newest).await?;
         let t = &self.totals;
         let changed = t.revised > 0 || !t.alerts_opened.is_empty() || !t.alerts_updated.is_empty();
         if !self.audit_only_changes || changed {
