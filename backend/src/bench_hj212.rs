@@ -469,10 +469,8 @@ async fn end_to_end(stations: usize, seconds: u32, into: Option<&str>) -> anyhow
     drop(dataset);
     let registry_seconds = started.elapsed().as_secs_f64();
 
-    let sink = Arc::new(Timed {
-        inner: DatabaseSink { db: db.clone(), live_window: DEFAULT_LIVE_WINDOW },
-        commits: Mutex::new(Vec::new()),
-    });
+    let sink =
+        Arc::new(Timed { inner: DatabaseSink::new(db.clone(), DEFAULT_LIVE_WINDOW), commits: Mutex::new(Vec::new()) });
     let config = Hj212Config {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         // Every station connects from 127.0.0.1.

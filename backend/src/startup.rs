@@ -64,7 +64,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (is another riverchief running?)", settings.http_addr))?;
         let addr = listener.local_addr()?;
         let (hj212, hj212_addr) = if settings.hj212.enabled {
-            let sink = crate::hj212::DatabaseSink { db: db.clone(), live_window: settings.live_window() };
+            let sink = crate::hj212::DatabaseSink::new(db.clone(), settings.live_window());
             let server =
                 crate::hj212::Server::bind(settings.hj212.clone(), Arc::new(sink)).await.with_context(|| {
                     format!(

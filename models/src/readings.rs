@@ -238,6 +238,18 @@ impl Writer {
         })
     }
 
+    /// Starts from series tails kept by an earlier writer (the HJ 212 receiver's groups, one after the
+    /// other), so continuing series are screened without asking the database.
+    pub fn with_tails(mut self, tails: Tails) -> Writer {
+        self.tails = tails;
+        self
+    }
+
+    /// The series tails as this writer leaves them, for the next writer once this one has committed.
+    pub fn take_tails(&mut self) -> Tails {
+        std::mem::take(&mut self.tails)
+    }
+
     /// What was written so far.
     pub fn totals(&self) -> &Totals {
         &self.totals
@@ -728,10 +740,10 @@ pub async fn set_qc(
 /// samples are not screened: they are days apart and checked by the lab. Costs one query a chunk on
 /// PostgreSQL (a lateral read of each series' newest rows through its index), one a series on SQLite.
 /// A series: section, item, data kind.
-type SeriesKey = (i32, Parameter, DataKind);
+pub type SeriesKey = (i32, Parameter, DataKind);
 
 /// The newest values of the series a writer has written, oldest first, for screening the next chunk.
-type Tails = HashMap<SeriesKey, Vec<crate::domain::quality::series::Point>>;
+pub type Tails = HashMap<SeriesKey, Vec<crate::domain::quality::series::Point>>;
 
 async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row], tails: &mut Tails) -> Result<(), DbErr> {
     use crate::domain::quality::{FLAT_RUN, max_rate_per_hour, series};

@@ -64,6 +64,37 @@ pub async fn store_group(
     live_window: TimeDelta,
     now: DateTime<Utc>,
 ) -> Result<Vec<Taken>, DbErr> {
+    let mut tails = crate::readings::Tails::new();
+    store_group_with(db, messages, live_window, now, &mut tails).await
+}
+
+/// [`store_group`], screening spikes and flat lines against `tails`: each series' newest values as the
+/// receiver's previous groups left them. On success `tails` holds this group's; on failure it is emptied
+/// (it may hold values that were not committed).
+pub async fn store_group_with(
+    db: &DatabaseConnection,
+    messages: &[Message],
+    live_window: TimeDelta,
+    now: DateTime<Utc>,
+    tails: &mut crate::readings::Tails,
+) -> Result<Vec<Taken>, DbErr> {
+    let taken = std::mem::take(tails);
+    let mut kept = crate::readings::Tails::new();
+    let result = store_group_inner(db, messages, live_window, now, taken, &mut kept).await;
+    if result.is_ok() {
+        *tails = kept;
+    }
+    result
+}
+
+async fn store_group_inner(
+    db: &DatabaseConnection,
+    messages: &[Message],
+    live_window: TimeDelta,
+    now: DateTime<Utc>,
+    tails: crate::readings::Tails,
+    kept: &mut crate::readings::Tails,
+) -> Result<Vec<Taken>, DbErr> {
     let mns: BTreeSet<&str> = messages.iter().map(|m| m.packet.mn.as_str()).collect();
     let known = lookup(db, &mns).await?;
 
@@ -174,7 +205,8 @@ pub async fn store_group(
         outcomes.push(Taken::Stored);
     }
 
-    let mut writer = Writer::begin(db, ReadingSource::Hj212, Actor::system("hj212"), live_window, now).await?;
+    let mut writer =
+        Writer::begin(db, ReadingSource::Hj212, Actor::system("hj212"), live_window, now).await?.with_tails(tails);
     writer.audit_only_changes = true;
     let (valid, problems) = writer.check(&items).await?;
     for problem in problems {
@@ -210,7 +242,9 @@ pub async fn store_group(
             .exec(tx)
             .await?;
     }
+    let tails = writer.take_tails();
     writer.commit(Some(serde_json::json!({"messages": messages.len()}))).await?;
+    *kept = tails;
     Ok(outcomes)
 }
 
