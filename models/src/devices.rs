@@ -51,6 +51,9 @@ pub struct Device {
     pub outfall_code: Option<String>,
 }
 
+/// Longest note kept with a device (the column's width).
+pub const MAX_NOTE: usize = 200;
+
 /// An MN: 1 to 24 letters and digits (HJ 212-2017 6.3.2 gives 14 or 24 characters; older devices send
 /// other lengths).
 pub fn valid_mn(mn: &str) -> bool {
@@ -92,6 +95,14 @@ pub async fn put(
             "section_or_outfall",
             "请给出设备所属的断面（section）或排放口（outfall），二者选一",
             "give the device's section or its outfall, one of the two",
+        ));
+    }
+    if input.note.as_deref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+        problems.push(Problem::new(
+            "note",
+            "too_long",
+            format!("备注超过 {MAX_NOTE} 个字符"),
+            format!("note is longer than {MAX_NOTE} characters"),
         ));
     }
     for (code, unit) in &input.units {

@@ -163,6 +163,10 @@ async fn unknown_devices_and_wrong_passwords_are_events_and_get_no_acknowledgeme
     let (status, body) = put_device(&app, &admin, "bad mn!", json!({"section": s.code})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["details"][0]["code"], "invalid_mn");
+    // A note longer than its column is refused by name, on PostgreSQL too (it was a 500 there).
+    let (status, body) = put_device(&app, &admin, "RC0009", json!({"section": s.code, "note": "长".repeat(201)})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "note");
 }
 
 #[tokio::test]
