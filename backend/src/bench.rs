@@ -12,6 +12,23 @@ use models::assessment::{self, Scope};
 use models::domain::evaluation::Rounding;
 use models::domain::period::{Period, YearMonth};
 
+/// Opens `into` (or a SQLite file in `dir`), migrated, and refuses a database that already holds sections:
+/// every bench builds its own registry.
+pub(crate) async fn empty_database(
+    into: Option<&str>,
+    dir: &std::path::Path,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let url = match into {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}", dir.join("bench.db").display()),
+    };
+    let db = models::db::open(&url).await.with_context(|| format!("opening {url}"))?;
+    if models::entities::sections::Entity::find().one(&db).await?.is_some() {
+        anyhow::bail!("{url} already holds sections: give an empty database");
+    }
+    Ok(db)
+}
+
 /// What one step cost.
 struct Step {
     what: String,
@@ -50,14 +67,7 @@ async fn measure<T, F: std::future::Future<Output = anyhow::Result<T>>>(
 /// section list and a section's detail, each with its peak memory.
 pub async fn assessment(sections: usize, months: u32, into: Option<&str>) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("a temporary directory")?;
-    let url = match into {
-        Some(url) => url.to_string(),
-        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
-    };
-    let db = models::db::open(&url).await.with_context(|| format!("opening {url}"))?;
-    if models::entities::sections::Entity::find().one(&db).await?.is_some() {
-        anyhow::bail!("{url} already holds sections: give an empty database");
-    }
+    let db = empty_database(into, dir.path()).await?;
     models::rollups::ensure_built(&db, Utc::now()).await?;
     let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let mut steps = Vec::new();
@@ -129,14 +139,7 @@ pub async fn assessment(sections: usize, months: u32, into: Option<&str>) -> any
 /// changes), the section list, a section's chain and the export.
 pub async fn registry(sections: usize, into: Option<&str>) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("a temporary directory")?;
-    let url = match into {
-        Some(url) => url.to_string(),
-        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
-    };
-    let db = models::db::open(&url).await.with_context(|| format!("opening {url}"))?;
-    if models::entities::sections::Entity::find().one(&db).await?.is_some() {
-        anyhow::bail!("{url} already holds sections: give an empty database");
-    }
+    let db = empty_database(into, dir.path()).await?;
     let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let mut steps = Vec::new();
     let rows =
@@ -320,14 +323,7 @@ async fn submit_batches(
 pub async fn ingest(sections: usize, rows: usize, api_rows: usize, into: Option<&str>) -> anyhow::Result<()> {
     use sea_orm::{ConnectionTrait, DbBackend};
     let dir = tempfile::tempdir().context("a temporary directory")?;
-    let url = match into {
-        Some(url) => url.to_string(),
-        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
-    };
-    let db = models::db::open(&url).await.with_context(|| format!("opening {url}"))?;
-    if models::entities::sections::Entity::find().one(&db).await?.is_some() {
-        anyhow::bail!("{url} already holds sections: give an empty database");
-    }
+    let db = empty_database(into, dir.path()).await?;
     models::rollups::ensure_built(&db, Utc::now()).await?;
     let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     models::demo::load(&db, &seed::national::dataset(sections, 0, today, 20_261_201), Utc::now()).await?;

@@ -13,7 +13,6 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{NaiveDateTime, SecondsFormat, TimeDelta, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
-use sea_orm::EntityTrait;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep_until};
@@ -443,14 +442,7 @@ struct EndToEnd {
 
 async fn end_to_end(stations: usize, seconds: u32, into: Option<&str>) -> anyhow::Result<EndToEnd> {
     let dir = tempfile::tempdir().context("a temporary directory")?;
-    let url = match into {
-        Some(url) => url.to_string(),
-        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
-    };
-    let db = models::db::open(&url).await.with_context(|| format!("opening {url}"))?;
-    if models::entities::sections::Entity::find().one(&db).await?.is_some() {
-        anyhow::bail!("{url} already holds sections: give an empty database");
-    }
+    let db = crate::bench::empty_database(into, dir.path()).await?;
     models::rollups::ensure_built(&db, Utc::now()).await?;
     let backend = match postgres_tls(&db).await {
         Some(true) => "Postgres, over TLS".to_string(),
