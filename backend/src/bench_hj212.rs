@@ -11,15 +11,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{NaiveDateTime, SecondsFormat, TimeDelta, Timelike, Utc};
+use chrono::{NaiveDateTime, TimeDelta, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep_until};
 
-use models::domain::Code;
 use models::domain::hj212::{Cp, DataFlag, Flag, FrameScanner, Item, Packet, cn, data_ack_frame, encode, st};
-use models::domain::reading::{DataKind, QualityFlag, ReadingInput, ValueInput};
+use models::domain::reading::{DataKind, QualityFlag, ReadingInput};
 use models::readings::DEFAULT_LIVE_WINDOW;
 
 use crate::bench::{reset_peak, status_mb};
@@ -122,28 +121,10 @@ fn qn_now() -> String {
     Utc::now().with_timezone(&Shanghai).format("%Y%m%d%H%M%S%3f").to_string()
 }
 
-/// The readings an hourly packet becomes, as `models::stations::store_group` builds them (kept in step by
-/// hand: store_group builds them inline).
+/// The readings an hourly packet becomes, as the receiver's store builds them.
 fn reading_inputs(packet: &Packet, section: &str) -> Vec<ReadingInput> {
     let Some(at) = packet.cp.data_time_utc() else { return Vec::new() };
-    let sampled_at = at.to_rfc3339_opts(SecondsFormat::Secs, true);
-    packet
-        .cp
-        .items
-        .iter()
-        .filter_map(|item| {
-            Some(ReadingInput {
-                section: Some(section.to_string()),
-                parameter: Some(item.code.clone()),
-                sampled_at: Some(sampled_at.clone()),
-                value: Some(ValueInput::Number(item.avg?)),
-                flag: item.flag.as_ref().map(|f| f.as_str().to_string()),
-                kind: Some(DataKind::Hour.as_str().to_string()),
-                origin: Some(format!("MN {}", packet.mn)),
-                ..ReadingInput::default()
-            })
-        })
-        .collect()
+    models::stations::readings_of(packet, DataKind::Hour, at, section, &Default::default()).0
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ use crate::audit::Actor;
 use crate::devices::password_matches;
 use crate::domain::Code;
 use crate::domain::gb3838::Parameter;
-use crate::domain::hj212::{DataFlag, Packet};
+use crate::domain::hj212::Packet;
 use crate::domain::reading::{DataKind, ReadingInput, ReadingSource, ValueInput};
 use crate::entities::{device_events, devices, sections};
 use crate::readings::Writer;
@@ -46,6 +46,39 @@ pub enum Taken {
     Stored,
     /// Not stored; an event says why.
     Refused(&'static str),
+}
+
+/// The readings an upload of `kind` sampled at `at` becomes for `section`: one per item with a GB 3838
+/// parameter and a value (`-Rtd` for real-time, `-Avg` otherwise), in the unit `units` gives for its code
+/// (lower case) or else the code's default, with its data flag. Also the codes that are no readings.
+pub fn readings_of(
+    packet: &Packet,
+    kind: DataKind,
+    at: DateTime<Utc>,
+    section: &str,
+    units: &HashMap<String, String>,
+) -> (Vec<ReadingInput>, Vec<String>) {
+    let sampled_at = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let (mut inputs, mut skipped) = (Vec::new(), Vec::new());
+    for item in &packet.cp.items {
+        let value = if kind == DataKind::Realtime { item.rtd } else { item.avg };
+        let (Some(value), Some(_)) = (value, Parameter::parse(&item.code)) else {
+            skipped.push(item.code.clone());
+            continue;
+        };
+        inputs.push(ReadingInput {
+            section: Some(section.to_string()),
+            parameter: Some(item.code.clone()),
+            sampled_at: Some(sampled_at.clone()),
+            value: Some(ValueInput::Number(value)),
+            unit: units.get(&item.code.to_ascii_lowercase()).cloned(),
+            flag: item.flag.as_ref().map(|f| f.as_str().to_string()),
+            kind: Some(kind.as_str().to_string()),
+            origin: Some(format!("MN {}", packet.mn)),
+            ..Default::default()
+        });
+    }
+    (inputs, skipped)
 }
 
 /// Where a device's data goes and how to read it.
@@ -166,34 +199,10 @@ async fn store_group_inner(
             outcomes.push(Taken::Refused("no_section"));
             continue;
         };
-        let sampled_at = at.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let mut skipped = Vec::new();
-        for item in &p.cp.items {
-            let value = if kind == DataKind::Realtime { item.rtd } else { item.avg };
-            let (Some(value), Some(_)) = (value, Parameter::parse(&item.code)) else {
-                skipped.push(item.code.clone());
-                continue;
-            };
-            let flag = match &item.flag {
-                None => None,
-                Some(DataFlag::Known(f)) => Some(f.code().to_string()),
-                Some(DataFlag::Unknown(text)) => Some(text.clone()),
-            };
+        let (inputs, skipped) = readings_of(p, kind, at, section, &device.units);
+        for input in inputs {
             origin_of.push(i);
-            items.push((
-                items.len(),
-                ReadingInput {
-                    section: Some(section.to_string()),
-                    parameter: Some(item.code.clone()),
-                    sampled_at: Some(sampled_at.clone()),
-                    value: Some(ValueInput::Number(value)),
-                    unit: device.units.get(&item.code.to_ascii_lowercase()).cloned(),
-                    flag,
-                    kind: Some(kind.as_str().to_string()),
-                    origin: Some(format!("MN {}", p.mn)),
-                    ..Default::default()
-                },
-            ));
+            items.push((items.len(), input));
         }
         if !skipped.is_empty() {
             events.push(event(
