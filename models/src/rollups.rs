@@ -526,6 +526,21 @@ mod tests {
         )
     }
 
+    /// Rebuilds the roll-ups from the readings, in a transaction of its own; returns the readings counted.
+    async fn rebuild_all(db: &DatabaseConnection) -> u64 {
+        let tx = crate::db::begin_write(db).await.unwrap();
+        let sections = crate::entities::sections::Entity::find().all(&tx).await.unwrap();
+        let kinds: HashMap<i32, WaterBodyKind> = crate::sections::with_water_bodies(&tx, sections)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(s, w)| (s.id, w.kind))
+            .collect();
+        let counted = rebuild(&tx, &kinds).await.unwrap();
+        tx.commit().await.unwrap();
+        counted
+    }
+
     /// Rows in a stable order (the models hold floats, so they are sorted by their debug text).
     struct BTreeSetOf<T>(Vec<T>);
 
@@ -579,16 +594,7 @@ mod tests {
         assert_eq!(january.n, 5);
         assert!((january.sum_value - (0.4 + 1.6 + 0.7 + 0.8 + 0.9)).abs() < 1e-9, "{january:?}");
 
-        let tx = crate::db::begin_write(db).await.unwrap();
-        let sections = crate::entities::sections::Entity::find().all(&tx).await.unwrap();
-        let kinds: HashMap<i32, WaterBodyKind> = crate::sections::with_water_bodies(&tx, sections)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(s, w)| (s.id, w.kind))
-            .collect();
-        rebuild(&tx, &kinds).await.unwrap();
-        tx.commit().await.unwrap();
+        rebuild_all(db).await;
         assert_eq!(snapshot(db).await, kept_up);
     }
 
@@ -653,16 +659,7 @@ mod tests {
             assert_eq!(kept_up.1.len(), 3, "series: S-R nh3n and ph, S-L tp");
             assert_eq!(kept_up.2.len(), 2, "both sections have a latest sample");
 
-            let tx = crate::db::begin_write(db).await.unwrap();
-            let sections = crate::entities::sections::Entity::find().all(&tx).await.unwrap();
-            let kinds: HashMap<i32, WaterBodyKind> = crate::sections::with_water_bodies(&tx, sections)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|(s, w)| (s.id, w.kind))
-                .collect();
-            assert_eq!(rebuild(&tx, &kinds).await.unwrap(), 9);
-            tx.commit().await.unwrap();
+            assert_eq!(rebuild_all(db).await, 9);
             assert_eq!(snapshot(db).await, kept_up);
 
             let river = crate::entities::sections::Entity::find()
