@@ -425,8 +425,9 @@ impl Writer {
 
 /// A checked reading as the store takes it: its section resolved, its class judged, quality rules applied.
 fn row_of(ctx: &SectionContext, r: &ValidReading) -> Row {
-    // A non-detect is classified at its detection limit: the worst it can be.
-    let class = r.parameter.classify(r.value, ctx.kind());
+    // A non-detect is classified at its detection limit: the worst it can be. A placeholder (-999) is no
+    // value and has no class.
+    let class = if r.qc == Some(QcFlag::Sentinel) { None } else { r.parameter.classify(r.value, ctx.kind()) };
     Row {
         section_id: ctx.section.id,
         parameter: r.parameter,

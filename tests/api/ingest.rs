@@ -286,6 +286,7 @@ async fn a_sentinel_is_kept_flagged_and_an_implausible_value_is_left_out_of_eval
     let (status, body) = app.post_readings(Some(&token), batch).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["results"][0]["qc"], "sentinel");
+    assert_eq!(body["results"][0]["class"], Value::Null, "a placeholder has no class");
     assert_eq!(body["results"][0]["alert"], Value::Null, "-999 is no measurement: no alert");
     assert_eq!(body["results"][1]["qc"], "range");
     assert_eq!(body["results"][2]["qc"], Value::Null);
