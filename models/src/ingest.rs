@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
@@ -92,7 +92,7 @@ pub struct Stored {
     pub fate: Fate,
 }
 
-/// Rows per insert statement. PostgreSQL takes them as one JSON parameter; SQLite binds 15 values a row
+/// Rows per insert statement. PostgreSQL takes them as one array a column; SQLite binds 15 values a row
 /// under its 32,766 limit.
 const PG_CHUNK: usize = 10_000;
 const SQLITE_CHUNK: usize = 32_766 / 15;
@@ -192,10 +192,6 @@ async fn store_part(
     Ok(found)
 }
 
-fn time_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
-
 /// Inserts the rows whose identity is not stored yet; returns the ids of those inserted, by identity.
 async fn insert_new(
     db: &impl ConnectionTrait,
@@ -206,29 +202,37 @@ async fn insert_new(
 ) -> Result<HashMap<Key, i64>, DbErr> {
     let backend = db.get_database_backend();
     let statement = if backend == DbBackend::Postgres {
-        // One parameter, however many rows: PostgreSQL reads them from JSON as a table.
-        let json: Vec<serde_json::Value> = part
-            .iter()
-            .map(|&i| {
-                let r = &rows[i];
-                serde_json::json!({
-                    "s": r.section_id, "p": r.parameter.key(), "t": time_text(r.sampled_at), "v": r.value,
-                    "b": r.below_detection, "dl": r.detection_limit, "f": r.quality_flag.as_str(),
-                    "c": r.class.map(WaterClass::rank), "k": r.kind.as_str(), "q": r.qc.map(|q| q.as_str()),
-                    "o": r.origin, "m": r.method, "l": r.lab,
-                })
-            })
-            .collect();
+        // One array parameter a column, however many rows, bound in PostgreSQL's binary format.
+        let rows: Vec<&Row> = part.iter().map(|&i| &rows[i]).collect();
+        let a = PgArrays::of(&rows);
         Statement::from_sql_and_values(
             backend,
             "INSERT INTO readings (section_id, parameter, sampled_at, value, below_detection, detection_limit, \
                source, quality_flag, class, received_at, data_kind, qc, origin, method, lab) \
-             SELECT r.s, r.p, r.t, r.v, r.b, r.dl, $2, r.f, r.c, $3, r.k, r.q, r.o, r.m, r.l \
-             FROM json_to_recordset($1::json) AS r(s integer, p text, t timestamptz, v float8, b boolean, \
-               dl float8, f text, c smallint, k text, q text, o text, m text, l text) \
+             SELECT s, p, t, v, b, NULLIF(dl, 'NaN'), $14, f, NULLIF(c, -1), $15, k, NULLIF(q, ''), \
+               NULLIF(o, ''), NULLIF(m, ''), NULLIF(l, '') \
+             FROM unnest($1::int4[], $2::text[], $3::timestamptz[], $4::float8[], $5::bool[], $6::float8[], \
+               $7::text[], $8::int2[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) \
+               AS r(s, p, t, v, b, dl, f, c, k, q, o, m, l) \
              ON CONFLICT (section_id, parameter, sampled_at, data_kind) DO NOTHING \
              RETURNING id, section_id, parameter, sampled_at, data_kind",
-            [Value::from(serde_json::Value::Array(json).to_string()), Value::from(source.as_str()), Value::from(now)],
+            [
+                a.section,
+                a.parameter,
+                a.sampled_at,
+                a.value,
+                a.below_detection,
+                a.detection_limit,
+                a.quality_flag,
+                a.class,
+                a.kind,
+                a.qc,
+                a.origin,
+                a.method,
+                a.lab,
+                Value::from(source.as_str()),
+                Value::from(now),
+            ],
         )
     } else {
         use readings::Column as C;
@@ -281,6 +285,54 @@ async fn insert_new(
     Ok(returned.into_iter().map(|r| ((r.section_id, r.parameter, r.sampled_at, r.data_kind), r.id)).collect())
 }
 
+/// Rows as one PostgreSQL array a column, for `unnest`: a statement binds 13 parameters whatever the
+/// number of rows, in the binary format, so the server parses no text. sea-query's arrays cannot hold NULL,
+/// so a missing number travels as NaN, a missing class as -1 and a missing label as the empty string
+/// (labels are never empty: they are trimmed and an empty one is none), and the SQL turns them back with
+/// `NULLIF`.
+struct PgArrays {
+    section: Value,
+    parameter: Value,
+    sampled_at: Value,
+    value: Value,
+    below_detection: Value,
+    detection_limit: Value,
+    quality_flag: Value,
+    class: Value,
+    kind: Value,
+    qc: Value,
+    origin: Value,
+    method: Value,
+    lab: Value,
+}
+
+impl PgArrays {
+    fn of(rows: &[&Row]) -> PgArrays {
+        fn column<T>(rows: &[&Row], f: impl Fn(&Row) -> T) -> Value
+        where
+            Value: From<Vec<T>>,
+        {
+            Value::from(rows.iter().map(|r| f(r)).collect::<Vec<T>>())
+        }
+        let label = |l: &Option<String>| l.clone().unwrap_or_default();
+        PgArrays {
+            section: column(rows, |r| r.section_id),
+            parameter: column(rows, |r| r.parameter.key().to_string()),
+            sampled_at: column(rows, |r| r.sampled_at),
+            value: column(rows, |r| r.value),
+            below_detection: column(rows, |r| r.below_detection),
+            detection_limit: column(rows, |r| r.detection_limit.unwrap_or(f64::NAN)),
+            quality_flag: column(rows, |r| r.quality_flag.as_str().to_string()),
+            class: column(rows, |r| r.class.map_or(-1, |c| c.rank())),
+            kind: column(rows, |r| r.kind.as_str().to_string()),
+            qc: column(rows, |r| r.qc.map(|q| q.as_str().to_string()).unwrap_or_default()),
+            origin: column(rows, |r| label(&r.origin)),
+            method: column(rows, |r| label(&r.method)),
+            lab: column(rows, |r| label(&r.lab)),
+        }
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
 struct InsertedRow {
     id: i64,
@@ -301,19 +353,18 @@ async fn find_stored(
     let chunk = if backend == DbBackend::Postgres { PG_CHUNK } else { 32_766 / 4 };
     for part in which.chunks(chunk) {
         let statement = if backend == DbBackend::Postgres {
-            let keys: Vec<serde_json::Value> = part
-                .iter()
-                .map(|&i| {
-                    let r = &rows[i];
-                    serde_json::json!({"s": r.section_id, "p": r.parameter.key(), "t": time_text(r.sampled_at), "k": r.kind.as_str()})
-                })
-                .collect();
+            let keys: Vec<&Row> = part.iter().map(|&i| &rows[i]).collect();
             Statement::from_sql_and_values(
                 backend,
-                "SELECT r.* FROM json_to_recordset($1::json) AS k(s integer, p text, t timestamptz, k text) \
+                "SELECT r.* FROM unnest($1::int4[], $2::text[], $3::timestamptz[], $4::text[]) AS k(s, p, t, d) \
                  JOIN readings r ON r.section_id = k.s AND r.parameter = k.p AND r.sampled_at = k.t \
-                   AND r.data_kind = k.k",
-                [Value::from(serde_json::Value::Array(keys).to_string())],
+                   AND r.data_kind = k.d",
+                [
+                    Value::from(keys.iter().map(|r| r.section_id).collect::<Vec<i32>>()),
+                    Value::from(keys.iter().map(|r| r.parameter.key().to_string()).collect::<Vec<String>>()),
+                    Value::from(keys.iter().map(|r| r.sampled_at).collect::<Vec<DateTime<Utc>>>()),
+                    Value::from(keys.iter().map(|r| r.kind.as_str().to_string()).collect::<Vec<String>>()),
+                ],
             )
         } else {
             let mut values = Vec::with_capacity(part.len() * 4);
@@ -379,6 +430,44 @@ async fn revise(
             ..Default::default()
         });
         reading_revisions::Entity::insert_many(history).exec_without_returning(db).await?;
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // One statement a chunk: the new values as arrays, joined to their readings by id and time (the
+        // partition key, so each row is found in its month's partition).
+        for part in revised.chunks(PG_CHUNK) {
+            let new: Vec<&Row> = part.iter().map(|(i, _)| &rows[*i]).collect();
+            let a = PgArrays::of(&new);
+            let statement = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE readings r SET value = n.v, below_detection = n.b, detection_limit = NULLIF(n.dl, 'NaN'), \
+                   source = $12, quality_flag = n.f, qc = NULLIF(n.q, ''), class = NULLIF(n.c, -1), \
+                   origin = NULLIF(n.o, ''), method = NULLIF(n.m, ''), lab = NULLIF(n.l, ''), received_at = $13, \
+                   revision = r.revision + 1 \
+                 FROM unnest($1::int8[], $2::timestamptz[], $3::float8[], $4::bool[], $5::float8[], $6::text[], \
+                   $7::int2[], $8::text[], $9::text[], $10::text[], $11::text[]) AS n(id, t, v, b, dl, f, c, q, o, m, l) \
+                 WHERE r.id = n.id AND r.sampled_at = n.t",
+                [
+                    Value::from(part.iter().map(|(_, old)| old.id).collect::<Vec<i64>>()),
+                    a.sampled_at,
+                    a.value,
+                    a.below_detection,
+                    a.detection_limit,
+                    a.quality_flag,
+                    a.class,
+                    a.qc,
+                    a.origin,
+                    a.method,
+                    a.lab,
+                    Value::from(source),
+                    Value::from(now),
+                ],
+            );
+            let updated = db.execute_raw(statement).await?.rows_affected();
+            if updated != part.len() as u64 {
+                return Err(DbErr::RecordNotUpdated);
+            }
+        }
+        return Ok(());
     }
     use readings::Column as C;
     for (i, old) in revised {

@@ -791,25 +791,25 @@ async fn screen_series(db: &impl ConnectionTrait, rows: &mut [Row], tails: &mut 
     }
     if wanted.is_empty() {
     } else if db.get_database_backend() == DbBackend::Postgres {
-        let keys: Vec<serde_json::Value> = wanted
-            .iter()
-            .map(|((s, p, k), idx)| {
-                serde_json::json!({"s": s, "p": p.key(), "k": k.as_str(),
-                    "t": first_at(idx).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    "b": look_back(*k).num_seconds()})
-            })
-            .collect();
         let statement = sea_orm::Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!(
                 "SELECT r.section_id, r.parameter, r.data_kind, r.sampled_at, r.value, r.below_detection, \
                    r.quality_flag, r.qc \
-                 FROM json_to_recordset($1::json) AS k(s integer, p text, k text, t timestamptz, b integer) \
+                 FROM unnest($1::int4[], $2::text[], $3::text[], $4::timestamptz[], $5::int4[]) AS k(s, p, k, t, b) \
                  CROSS JOIN LATERAL (SELECT * FROM readings x WHERE x.section_id = k.s AND x.parameter = k.p \
                    AND x.data_kind = k.k AND x.sampled_at < k.t AND x.sampled_at >= k.t - make_interval(secs => k.b) \
                    ORDER BY x.sampled_at DESC LIMIT {FLAT_RUN}) r"
             ),
-            [sea_orm::Value::from(serde_json::Value::Array(keys).to_string())],
+            [
+                sea_orm::Value::from(wanted.keys().map(|(s, _, _)| *s).collect::<Vec<i32>>()),
+                sea_orm::Value::from(wanted.keys().map(|(_, p, _)| p.key().to_string()).collect::<Vec<String>>()),
+                sea_orm::Value::from(wanted.keys().map(|(_, _, k)| k.as_str().to_string()).collect::<Vec<String>>()),
+                sea_orm::Value::from(wanted.values().map(|idx| first_at(idx)).collect::<Vec<DateTime<Utc>>>()),
+                sea_orm::Value::from(
+                    wanted.keys().map(|(_, _, k)| look_back(*k).num_seconds() as i32).collect::<Vec<i32>>(),
+                ),
+            ],
         );
         for p in <Past as sea_orm::FromQueryResult>::find_by_statement(statement).all(db).await? {
             history.entry((p.section_id, p.parameter, p.data_kind)).or_default().push(point(

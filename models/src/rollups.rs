@@ -46,42 +46,59 @@ pub fn evaluated() -> Condition {
         .add(readings::Column::DataKind.is_in(kinds))
 }
 
-/// Counts a month of one series again from its stored readings, for each (section, item, yyyymm): after
+/// Counts months of series again from their stored readings, for each (section, item, yyyymm): after
 /// revisions, whose old values cannot be taken out of a total that keeps a maximum. A month left with no
 /// evaluated readings loses its row.
+///
+/// A few statements a month, however many series: the month's sections and items are counted together
+/// (every pair of them, a few more than asked when the pairs are sparse, all counted from what is stored).
 pub async fn recount(db: &impl ConnectionTrait, months: &BTreeSet<(i32, Parameter, i32)>) -> Result<(), DbErr> {
     use reading_months::Column as M;
+    let mut by_month: BTreeMap<i32, (BTreeSet<i32>, BTreeSet<Parameter>)> = BTreeMap::new();
     for &(section, parameter, key) in months {
+        let (sections, parameters) = by_month.entry(key).or_default();
+        sections.insert(section);
+        parameters.insert(parameter);
+    }
+    for (key, (sections, parameters)) in by_month {
         let Some(month) = YearMonth::from_key(key) else { continue };
-        let values: Vec<(f64, bool)> = readings::Entity::find()
-            .select_only()
-            .columns([readings::Column::Value, readings::Column::BelowDetection])
-            .filter(readings::Column::SectionId.eq(section))
-            .filter(readings::Column::Parameter.eq(parameter))
-            .filter(readings::Column::SampledAt.gte(month.start()))
-            .filter(readings::Column::SampledAt.lt(month.next().start()))
-            .filter(evaluated())
-            .into_tuple()
-            .all(db)
-            .await?;
-        reading_months::Entity::delete_many()
-            .filter(M::SectionId.eq(section))
-            .filter(M::Parameter.eq(parameter))
-            .filter(M::Month.eq(key))
-            .exec(db)
-            .await?;
-        if values.is_empty() {
-            continue;
+        let sections: Vec<i32> = sections.into_iter().collect();
+        let parameters: Vec<Parameter> = parameters.into_iter().collect();
+        for part in sections.chunks(RECOUNT_SECTIONS) {
+            let values: Vec<(i32, Parameter, f64, bool)> = readings::Entity::find()
+                .select_only()
+                .columns([
+                    readings::Column::SectionId,
+                    readings::Column::Parameter,
+                    readings::Column::Value,
+                    readings::Column::BelowDetection,
+                ])
+                .filter(readings::Column::SectionId.is_in(part.iter().copied()))
+                .filter(readings::Column::Parameter.is_in(parameters.iter().copied()))
+                .filter(readings::Column::SampledAt.gte(month.start()))
+                .filter(readings::Column::SampledAt.lt(month.next().start()))
+                .filter(evaluated())
+                .into_tuple()
+                .all(db)
+                .await?;
+            reading_months::Entity::delete_many()
+                .filter(M::Month.eq(key))
+                .filter(M::SectionId.is_in(part.iter().copied()))
+                .filter(M::Parameter.is_in(parameters.iter().copied()))
+                .exec(db)
+                .await?;
+            let mut totals: BTreeMap<(i32, Parameter, i32), MonthTotals> = BTreeMap::new();
+            for (section, parameter, value, below) in values {
+                totals.entry((section, parameter, key)).or_default().add(parameter, value, below);
+            }
+            Pending { totals }.flush(db).await?;
         }
-        let mut totals = MonthTotals::default();
-        for (value, below) in values {
-            totals.add(parameter, value, below);
-        }
-        add_series(db, &[(section, parameter)]).await?;
-        add_chunk(db, &[((section, parameter, key), totals)]).await?;
     }
     Ok(())
 }
+
+/// Sections counted again per statement: well under both backends' bind limits with the items beside them.
+const RECOUNT_SECTIONS: usize = 2000;
 
 /// Rows per statement when adding totals: 8 values a row, well under both backends' bind limits.
 const CHUNK: usize = 1000;
