@@ -356,7 +356,14 @@ impl Writer {
             .filter(|((_, row), s)| s.fate != Fate::Duplicate && row.is_evaluated() && row.class.is_some())
             .map(|(((_, r), row), _)| (row.section_id, section_of(r).kind(), row.sampled_at))
             .collect();
-        for (section, kind, at) in classified {
+        // A revision that takes a sample out of evaluation may take away the section's latest sample: its
+        // time is looked at again too.
+        let withdrawn = order.iter().zip(&rows).zip(&stored).filter(|((_, row), s)| {
+            matches!(s.fate, Fate::Revised { .. }) && (!row.is_evaluated() || row.class.is_none())
+        });
+        let withdrawn: Vec<_> =
+            withdrawn.map(|(((_, r), row), _)| (row.section_id, section_of(r).kind(), row.sampled_at)).collect();
+        for (section, kind, at) in classified.into_iter().chain(withdrawn) {
             let e = self.newest.entry(section).or_insert((kind, at));
             e.1 = e.1.max(at);
         }

@@ -347,7 +347,30 @@ async fn write_latest(
         .all(db)
         .await?;
     let classed: Vec<(Parameter, WaterClass)> = items.into_iter().filter_map(|(p, c)| Some((p, c?))).collect();
-    let Some((class, worst_items)) = sample_class(&classed, kind) else { return Ok(()) };
+    let Some((class, worst_items)) = sample_class(&classed, kind) else {
+        // Nothing judged is left at `at` (its values revised into flagged ones, or set aside by hand): if it
+        // was the latest sample, the newest one still judged takes its place, or the section has none.
+        let current = section_latest::Entity::find_by_id(section).one(db).await?;
+        if current.is_some_and(|c| c.sampled_at == at) {
+            let newest: Option<DateTime<Utc>> = readings::Entity::find()
+                .select_only()
+                .column_as(readings::Column::SampledAt.max(), "newest")
+                .filter(readings::Column::SectionId.eq(section))
+                .filter(evaluated())
+                .filter(readings::Column::Class.is_not_null())
+                .into_tuple()
+                .one(db)
+                .await?
+                .flatten();
+            match newest {
+                Some(newest) if newest != at => return Box::pin(write_latest(db, section, kind, newest)).await,
+                _ => {
+                    section_latest::Entity::delete_by_id(section).exec(db).await?;
+                }
+            }
+        }
+        return Ok(());
+    };
     let row = section_latest::ActiveModel {
         section_id: sea_orm::ActiveValue::Set(section),
         sampled_at: sea_orm::ActiveValue::Set(at),
@@ -572,7 +595,9 @@ mod tests {
     on_the_backend_under_test!(
         kept_up_equals_rebuilt,
         a_writer_screens_each_chunk_against_the_one_before,
-        totals_gathered_over_chunks_with_revisions_equal_rebuilt
+        totals_gathered_over_chunks_with_revisions_equal_rebuilt,
+        revisions_across_sections_items_and_months_recount_as_a_rebuild_would,
+        a_latest_sample_set_aside_by_hand_gives_way_to_the_one_before
     );
 
     /// A writer gathers month totals over its chunks and writes them at commit; a revision in a later chunk
@@ -613,6 +638,82 @@ mod tests {
 
         rebuild_all(db).await;
         assert_eq!(snapshot(db).await, kept_up);
+    }
+
+    /// Revisions of several series in several months, in one chunk, are counted again together: the pairs
+    /// of section and item that were not revised keep their totals, and a month whose only evaluated value
+    /// is revised into a device-flagged one loses its row. The result is what rebuilding gives.
+    async fn revisions_across_sections_items_and_months_recount_as_a_rebuild_would(db: &DatabaseConnection) {
+        crate::demo::load(db, &dataset(), Utc::now()).await.expect("loaded");
+        let at = |m: u32, d: u32| format!("2026-{m:02}-{d:02}T08:00:00+08:00");
+        let n = |v: f64| ValueInput::Number(v);
+        store(
+            db,
+            vec![
+                reading("S-R", "nh3n", &at(3, 6), n(0.6)),
+                reading("S-R", "ph", &at(3, 6), n(7.2)),
+                reading("S-R", "nh3n", &at(4, 6), n(0.5)),
+                reading("S-L", "tp", &at(3, 9), n(0.04)),
+                reading("S-L", "tp", &at(4, 9), n(0.05)),
+            ],
+        )
+        .await;
+        let mut flagged = reading("S-L", "tp", &at(4, 9), n(0.05));
+        flagged.flag = Some("D".into());
+        store(
+            db,
+            vec![
+                // March: the river's NH3-N and the lake's TP revised; the river's pH is not.
+                reading("S-R", "nh3n", &at(3, 6), n(1.6)),
+                reading("S-L", "tp", &at(3, 9), n(0.14)),
+                // April: the river's NH3-N revised; the lake's only TP value now flagged by its device.
+                reading("S-R", "nh3n", &at(4, 6), n(0.25)),
+                flagged,
+            ],
+        )
+        .await;
+        let kept_up = snapshot(db).await;
+        let month = |p: Parameter, m: i32| kept_up.0.iter().find(|r| r.parameter == p && r.month == m);
+        assert!((month(Parameter::Nh3n, 202603).expect("March NH3-N").sum_value - 1.6).abs() < 1e-9);
+        assert!((month(Parameter::Nh3n, 202604).expect("April NH3-N").sum_value - 0.25).abs() < 1e-9);
+        assert!((month(Parameter::Tp, 202603).expect("March TP").sum_value - 0.14).abs() < 1e-9);
+        assert!((month(Parameter::Ph, 202603).expect("March pH").sum_value - 7.2).abs() < 1e-9);
+        assert!(month(Parameter::Tp, 202604).is_none(), "April's TP has no evaluated value left");
+        rebuild_all(db).await;
+        assert_eq!(snapshot(db).await, kept_up);
+    }
+
+    /// The latest sample's only value flagged by hand: the sample before it becomes the latest again, and
+    /// clearing the flag brings it back. Each time the roll-ups equal a rebuild.
+    async fn a_latest_sample_set_aside_by_hand_gives_way_to_the_one_before(db: &DatabaseConnection) {
+        use crate::domain::reading::QcFlag;
+        crate::demo::load(db, &dataset(), Utc::now()).await.expect("loaded");
+        store(db, vec![reading("S-L", "tp", "2026-03-09T08:00:00+08:00", ValueInput::Number(0.14))]).await;
+        let lake = crate::sections::find_by_code(db, "S-L").await.unwrap().expect("lake").section.id;
+        let latest = || async move {
+            section_latest::Entity::find_by_id(lake).one(db).await.unwrap().map(|l| (l.sampled_at, l.class))
+        };
+        let march = Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).unwrap();
+        assert_eq!(latest().await, Some((march, WaterClass::V)));
+        let id = readings::Entity::find()
+            .filter(readings::Column::SampledAt.eq(march))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("March")
+            .id;
+        let set = |qc| crate::readings::set_qc(db, id, qc, Some("test"), Actor::system("test"), Utc::now());
+        set(Some(QcFlag::Manual)).await.expect("flagged");
+        // The dataset's February sample: TP 0.03 on a lake is class III.
+        assert_eq!(latest().await.map(|l| l.0.date_naive()), chrono::NaiveDate::from_ymd_opt(2026, 2, 5));
+        let flagged = snapshot(db).await;
+        rebuild_all(db).await;
+        assert_eq!(snapshot(db).await, flagged);
+        set(None).await.expect("cleared");
+        assert_eq!(latest().await, Some((march, WaterClass::V)));
+        let cleared = snapshot(db).await;
+        rebuild_all(db).await;
+        assert_eq!(snapshot(db).await, cleared);
     }
 
     /// Within one writer (an import's chunks), a series' next chunk is screened against the values the
