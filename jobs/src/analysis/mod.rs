@@ -11,6 +11,7 @@
 //! `spawn_blocking`.
 
 mod exact;
+pub mod forecast;
 mod inversions;
 pub mod kendall;
 pub mod sen;
