@@ -10,6 +10,7 @@
 //! The work is O(n log n) throughout, but the exact slope of a long series is CPU work: call it from
 //! `spawn_blocking`.
 
+pub mod anomaly;
 mod exact;
 pub mod forecast;
 mod inversions;
