@@ -169,6 +169,15 @@ impl Cadence {
     }
 }
 
+impl std::fmt::Display for Cadence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Daily => "daily",
+            Self::Monthly => "monthly",
+        })
+    }
+}
+
 /// How far ahead to forecast, as written on the command line (`30d`, `6m`, `6mo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Horizon {
@@ -250,11 +259,11 @@ impl Limit {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ForecastError {
-    #[error("too little data for a {cadence:?} forecast: {have} values, at least {need} needed")]
+    #[error("too little data for a {cadence} forecast: {have} values, at least {need} needed")]
     InsufficientData { cadence: Cadence, have: usize, need: usize },
     #[error("horizon '{0}' is not a positive number of days or months (write 30d, 6m or 6mo)")]
     Horizon(String),
-    #[error("a horizon of {steps} periods is longer than the {max} a {cadence:?} forecast allows")]
+    #[error("a horizon of {steps} periods is longer than the {max} a {cadence} forecast allows")]
     HorizonTooLong { cadence: Cadence, steps: usize, max: usize },
     #[error("{parameter} has no single class {class} limit to forecast a breach of")]
     NoLimit { parameter: &'static str, class: &'static str },
