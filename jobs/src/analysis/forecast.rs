@@ -9,12 +9,12 @@
 //! - **Model** (`linear_harmonic`). Ordinary least squares (linfa-linear) of the period's value on: the
 //!   time trend in years; `sin`/`cos` of the annual cycle, 1 harmonic once the training history spans a
 //!   year and 2 from two years (shorter histories get none, since a fraction of a cycle is only a
-//!   disguised trend); the value one period earlier (lag 1); and the mean of the last [`lag_window`]
-//!   periods' values that exist. A row needs its own value and lag 1. The horizon is forecast
+//!   disguised trend); the value one period earlier (lag 1); and the mean of the last 7 days' or 3
+//!   months' values that exist. A row needs its own value and lag 1. The horizon is forecast
 //!   recursively, each forecast feeding the next step's lags. Concentrations are never below 0, so
 //!   forecasts are clipped there.
-//! - **Backtest on rolling origins.** Up to [`BACKTEST_ORIGINS`] origins, [`BacktestPlan::stride`]
-//!   periods apart, the latest `h` periods before the end (`h` the horizon, shortened when the history
+//! - **Backtest on rolling origins.** Up to [`BACKTEST_ORIGINS`] origins, half the backtest horizon
+//!   apart, the latest `h` periods before the end (`h` the horizon, shortened when the history
 //!   is short); at each, the model is refitted on the history up to the origin and forecasts `1..=h`
 //!   steps, and so do the baselines: *persistence* (the origin's value) and *seasonal naive* (the value
 //!   one year before the target, from the history known at the origin, the nearest day within ±3 for
