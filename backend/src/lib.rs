@@ -1,6 +1,7 @@
 //! Everything riverchief shows the outside world: the HTTP API, the command line, and start-up.
 
 pub mod analyze;
+pub mod analyze_series;
 pub mod auth;
 pub mod bench;
 pub mod bench_hj212;

@@ -300,6 +300,29 @@ pub enum AnalyzeCommand {
         /// CSV file, or `-` for standard input
         file: PathBuf,
     },
+    /// Forecast one item's series and when it is expected to cross its target class's GB 3838 limit
+    /// (above it for nh3n, tp, codmn, cod; below it for do). FILE is CSV `time,value` (a date, RFC 3339 or
+    /// `2025-03-01 08:00` in China Standard Time; `<0.01` below detection); `-` reads stdin. Daily or monthly
+    /// from the spacing of the values; at least 60 daily or 24 monthly values.
+    Forecast {
+        /// The item: a key such as nh3n, tp, codmn, cod, do, or an HJ 212 code
+        #[arg(long)]
+        parameter: String,
+        /// The target class, I–V, whose limit a breach crosses
+        #[arg(long, value_name = "CLASS")]
+        target: String,
+        /// How far ahead: 30d, 6m or 6mo [default: 30d for daily series, 6m for monthly]
+        #[arg(long)]
+        horizon: Option<String>,
+        /// Lakes and reservoirs use the lake TP limits
+        #[arg(long, default_value = "river", value_parser = ["river", "lake", "reservoir"])]
+        waterbody: String,
+        /// Resample to days or months instead of inferring it from the spacing
+        #[arg(long, value_parser = ["daily", "monthly"])]
+        cadence: Option<String>,
+        /// CSV file, or `-` for standard input
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -44,6 +44,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Analyze { action: AnalyzeCommand::Discharge { .. } } => return discharge(&cli.command),
+        Command::Analyze { action: action @ AnalyzeCommand::Forecast { .. } } => {
+            return analyze_forecast(action, &mut std::io::stdout().lock());
+        }
         _ => {}
     }
     let mut settings = Settings::load(cli.config.as_deref()).context("reading configuration")?;
@@ -166,6 +169,30 @@ fn discharge(command: &Command) -> anyhow::Result<()> {
     let result = crate::analyze::judge_discharge(open_input(file)?, &options)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}
+
+/// `analyze forecast`: the forecast of FILE as pretty JSON on `out`.
+pub fn analyze_forecast(action: &AnalyzeCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let AnalyzeCommand::Forecast { parameter, target, horizon, waterbody, cadence, file } = action else {
+        unreachable!("called for analyze forecast only");
+    };
+    use jobs::analysis::forecast::{Cadence, ForecastOptions, Horizon, Limit};
+    use models::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
+    let item = Parameter::parse(parameter).ok_or_else(|| {
+        anyhow::anyhow!("--parameter {parameter}: not an item key (nh3n, tp, codmn, cod, do) or HJ 212 code")
+    })?;
+    let class = WaterClass::parse(target)
+        .ok_or_else(|| anyhow::anyhow!("--target {target}: not a class (I, II, III, IV or V)"))?;
+    let kind = WaterBodyKind::parse(waterbody)
+        .ok_or_else(|| anyhow::anyhow!("--waterbody must be river, lake or reservoir"))?;
+    let limit = Limit::for_class(item, class, kind).map_err(|e| anyhow::anyhow!("--parameter/--target: {e}"))?;
+    let horizon = horizon.as_deref().map(Horizon::parse).transpose().map_err(|e| anyhow::anyhow!("--horizon: {e}"))?;
+    let cadence = cadence.as_deref().map(|c| if c == "monthly" { Cadence::Monthly } else { Cadence::Daily });
+    let options = ForecastOptions { cadence, horizon, trained_at: Utc::now() };
+    let result = crate::analyze_series::forecast_csv(open_input(file)?, limit, options)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?;
     Ok(())
 }
 

@@ -10,7 +10,9 @@
 //! The work is O(n log n) throughout, but the exact slope of a long series is CPU work: call it from
 //! `spawn_blocking`.
 
+pub mod anomaly;
 mod exact;
+pub mod forecast;
 mod inversions;
 pub mod kendall;
 pub mod sen;

@@ -90,7 +90,7 @@ impl Point {
 }
 
 /// What preparing the series did, reported with every result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Guards {
     /// Observations given.
     pub received: usize,
