@@ -1,6 +1,7 @@
 //! riverchief end-to-end tests: one binary, the real application on a random port, against SQLite, or
 //! PostgreSQL when `DATABASE_URL` is set.
 
+mod analyze;
 mod assessment;
 mod auth;
 mod demo;

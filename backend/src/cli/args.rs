@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// riverchief — 河长制水质监管平台: readings, GB 3838 judgement, alerts to river chiefs.
 #[derive(Debug, Parser)]
@@ -300,6 +300,36 @@ pub enum AnalyzeCommand {
         /// CSV file, or `-` for standard input
         file: PathBuf,
     },
+    /// Test one item's series for a trend: Mann–Kendall and seasonal Kendall (with Theil–Sen slopes per
+    /// year on the real time between samples) and the national method's Spearman test. FILE is CSV
+    /// `time,value` (a header line optional; a date `2024-01-15` or RFC 3339; `<0.01` or `0.01L` below
+    /// detection); `-` reads stdin. Prints JSON.
+    Trend(TrendArgs),
+}
+
+/// `riverchief analyze trend`.
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// The test to run
+    #[arg(long, value_enum, default_value_t = TrendMethod::All)]
+    pub method: TrendMethod,
+    /// Two-sided significance level of the Kendall tests, strictly between 0 and 1 (Spearman's table is
+    /// the national method's, one-sided 0.05)
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// The detection limit of values written `ND` or `未检出`, which give none
+    #[arg(long, value_name = "LIMIT")]
+    pub nd_limit: Option<f64>,
+    /// CSV file, or `-` for standard input
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrendMethod {
+    MannKendall,
+    SeasonalKendall,
+    Spearman,
+    All,
 }
 
 #[derive(Debug, Subcommand)]
