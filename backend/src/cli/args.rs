@@ -185,6 +185,24 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         into: Option<String>,
     },
+    /// Time Mann–Kendall (S, Var(S), Z, p) and the exact Theil–Sen slope on long 10-minute series with ties
+    /// and a weak trend, and compare them in the same run, on the same CSV files, with pymannkendall's
+    /// original_test and scipy's kendalltau and theilslopes
+    Trend {
+        /// Series lengths
+        #[arg(long, value_delimiter = ',', default_values_t = [20_000, 1_000_000])]
+        sizes: Vec<usize>,
+        /// A Python with numpy, scipy and pymannkendall; without them the comparison is skipped, saying why
+        #[arg(long, default_value = "python3", value_name = "PATH")]
+        python: PathBuf,
+        /// Run the quadratic references (pymannkendall, scipy's theilslopes) only up to this many points: at
+        /// 20,000 theilslopes holds about 10 GB and takes minutes
+        #[arg(long, default_value_t = 20_000)]
+        quadratic_max: usize,
+        /// Keep the CSV files (as `analyze trend` reads them) in DIR [default: a temporary directory]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging("warn");
             return crate::bench_hj212::run(*stations, *seconds, into.as_deref()).await;
         }
+        Command::Bench { action: BenchCommand::Trend { sizes, python, quadratic_max, out } } => {
+            return crate::bench_trend::run(sizes, python, *quadratic_max, out.as_deref());
+        }
         Command::Analyze { action: AnalyzeCommand::Trophic { file } } => {
             let result = crate::analyze::trophic_state(open_input(file)?)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
