@@ -5,6 +5,7 @@ pub mod analyze_series;
 pub mod auth;
 pub mod bench;
 pub mod bench_hj212;
+pub mod bench_trend;
 pub mod cli;
 pub mod config;
 pub mod error;

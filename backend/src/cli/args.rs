@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// riverchief — 河长制水质监管平台: readings, GB 3838 judgement, alerts to river chiefs.
 #[derive(Debug, Parser)]
@@ -185,6 +185,24 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         into: Option<String>,
     },
+    /// Time Mann–Kendall (S, Var(S), Z, p) and the exact Theil–Sen slope on long 10-minute series with ties
+    /// and a weak trend, and compare them in the same run, on the same CSV files, with pymannkendall's
+    /// original_test and scipy's kendalltau and theilslopes
+    Trend {
+        /// Series lengths
+        #[arg(long, value_delimiter = ',', default_values_t = [20_000, 1_000_000])]
+        sizes: Vec<usize>,
+        /// A Python with numpy, scipy and pymannkendall; without them the comparison is skipped, saying why
+        #[arg(long, default_value = "python3", value_name = "PATH")]
+        python: PathBuf,
+        /// Run the quadratic references (pymannkendall, scipy's theilslopes) only up to this many points: at
+        /// 20,000 theilslopes holds about 10 GB and takes minutes
+        #[arg(long, default_value_t = 20_000)]
+        quadratic_max: usize,
+        /// Keep the CSV files (as `analyze trend` reads them) in DIR [default: a temporary directory]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -323,6 +341,36 @@ pub enum AnalyzeCommand {
         /// CSV file, or `-` for standard input
         file: PathBuf,
     },
+    /// Test one item's series for a trend: Mann–Kendall and seasonal Kendall (with Theil–Sen slopes per
+    /// year on the real time between samples) and the national method's Spearman test. FILE is CSV
+    /// `time,value` (a header line optional; a date `2024-01-15` or RFC 3339; `<0.01` or `0.01L` below
+    /// detection); `-` reads stdin. Prints JSON.
+    Trend(TrendArgs),
+}
+
+/// `riverchief analyze trend`.
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// The test to run
+    #[arg(long, value_enum, default_value_t = TrendMethod::All)]
+    pub method: TrendMethod,
+    /// Two-sided significance level of the Kendall tests, strictly between 0 and 1 (Spearman's table is
+    /// the national method's, one-sided 0.05)
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// The detection limit of values written `ND` or `未检出`, which give none
+    #[arg(long, value_name = "LIMIT")]
+    pub nd_limit: Option<f64>,
+    /// CSV file, or `-` for standard input
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrendMethod {
+    MannKendall,
+    SeasonalKendall,
+    Spearman,
+    All,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use chrono::Utc;
 use tracing_subscriber::EnvFilter;
 
 pub use args::Cli;
-use args::{AnalyzeCommand, AuditCommand, BenchCommand, Command, JobsCommand};
+use args::{AnalyzeCommand, AuditCommand, BenchCommand, Command, JobsCommand, TrendArgs, TrendMethod};
 
 use models::domain::Code;
 
@@ -37,6 +37,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging("warn");
             return crate::bench_hj212::run(*stations, *seconds, into.as_deref()).await;
         }
+        Command::Bench { action: BenchCommand::Trend { sizes, python, quadratic_max, out } } => {
+            return crate::bench_trend::run(sizes, python, *quadratic_max, out.as_deref());
+        }
         Command::Analyze { action: AnalyzeCommand::Trophic { file } } => {
             let result = crate::analyze::trophic_state(open_input(file)?)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -46,6 +49,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Analyze { action: AnalyzeCommand::Discharge { .. } } => return discharge(&cli.command),
         Command::Analyze { action: action @ AnalyzeCommand::Forecast { .. } } => {
             return analyze_forecast(action, &mut std::io::stdout().lock());
+        }
+        Command::Analyze { action: AnalyzeCommand::Trend(args) } => {
+            return analyze_trend(args, &mut std::io::stdout().lock());
         }
         _ => {}
     }
@@ -137,6 +143,26 @@ fn classify(waterbody: &str, file: &std::path::Path) -> anyhow::Result<()> {
     let result =
         crate::analyze::classify(open_input(file)?, kind).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}
+
+/// `riverchief analyze trend`: reads the series, runs the tests asked for and writes the report as one
+/// line of JSON to `out`.
+pub fn analyze_trend(args: &TrendArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use jobs::analysis::{Alpha, Methods};
+    let alpha = Alpha::parse(args.alpha).map_err(|_| {
+        anyhow::anyhow!("--alpha {}: the significance level must lie strictly between 0 and 1", args.alpha)
+    })?;
+    let methods = match args.method {
+        TrendMethod::MannKendall => Methods { mann_kendall: true, ..Methods::default() },
+        TrendMethod::SeasonalKendall => Methods { seasonal_kendall: true, ..Methods::default() },
+        TrendMethod::Spearman => Methods { spearman: true, ..Methods::default() },
+        TrendMethod::All => Methods::all(),
+    };
+    let report = crate::analyze_series::trend(open_input(&args.file)?, methods, alpha, args.nd_limit)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    serde_json::to_writer(&mut *out, &report)?;
+    writeln!(out)?;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub mod registry;
 pub mod selfcheck;
 pub mod trophic;
 pub mod units;
+pub mod warning;
 
 use serde::Serialize;
 
