@@ -173,3 +173,39 @@ async fn two_replicas_firing_for_the_same_tick_run_the_job_once() {
     assert_eq!(ran[0].get("analysed"), 6);
     assert_eq!(models::trends::count(&app.db).await.expect("count"), 6);
 }
+
+#[tokio::test]
+async fn an_automatic_stations_last_90_days_are_tested_on_daily_means_taken_by_china_day() {
+    let app = spawn_app().await;
+    app.given_section_in("AUTO", TOWN, RIVER, WaterClass::III).await;
+    // 17 October 2025 – 14 January 2026: the 90 days ending yesterday. Each day three hourly values around
+    // the day's value, one of them at 00:30 Beijing time (the previous day in UTC).
+    let first = NaiveDate::from_ymd_opt(2025, 10, 17).expect("date");
+    let day_value = |d: u64| 0.5 + 0.002 * d as f64 + [0.0, 0.03, -0.02, 0.01][(d % 4) as usize];
+    let mut readings = Vec::new();
+    let mut expected = Vec::new();
+    for d in 0..90u64 {
+        let day = first + chrono::Days::new(d);
+        let x = day_value(d);
+        for (time, value) in [("00:30", x - 0.01), ("12:00", x), ("23:30", x + 0.01)] {
+            readings.push(json!({"section": "AUTO", "parameter": "nh3n", "kind": "hour",
+                "sampled_at": format!("{day}T{time}:00+08:00"), "value": value}));
+        }
+        expected.push(Observation::new(day, ((x - 0.01) + x + (x + 0.01)) / 3.0));
+    }
+    // Outside the window: the day before it, and today.
+    for at in ["2025-10-16T12:00:00+08:00", "2026-01-15T01:00:00+08:00"] {
+        readings.push(json!({"section": "AUTO", "parameter": "nh3n", "kind": "hour", "sampled_at": at, "value": 5.0}));
+    }
+    let (status, body) = app.post_readings(Some(&app.reader), Value::Array(readings)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    run(&app, tonight()).await;
+    let rows = stored(&app, "AUTO").await;
+    let row = rows.iter().find(|r| r.window == TrendWindow::Days90).expect("a 90-day result");
+    let mk = mann_kendall(&Series::prepare(&expected), Alpha::default());
+    assert_eq!((row.n, row.s), (90, mk.s), "{row:?}");
+    assert!(close(row.z, mk.z) && close(row.p, mk.p), "{row:?} vs {mk:?}");
+    assert!(close(row.slope_per_year.expect("slope"), mk.slope_per_year.expect("slope")));
+    assert_eq!(row.trend, TrendVerdict::Increasing);
+    assert!(row.sk_s.is_none(), "no seasonal test on 90 days");
+}
