@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bench;
 pub mod bench_hj212;
 pub mod bench_trend;
+pub mod bench_trends;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -8,6 +8,7 @@ pub mod deliver_notices;
 pub mod mail;
 pub mod monthly_report;
 pub mod scheduler;
+pub mod trend_analysis;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -84,6 +85,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(deliver_notices::DeliverNotices),
         Box::new(monthly_report::MonthlyReport),
         Box::new(create_partitions::CreatePartitions),
+        Box::new(trend_analysis::TrendAnalysis),
     ]
 }
 

@@ -28,6 +28,7 @@ pub mod stations;
 mod stored;
 #[cfg(test)]
 mod test_db;
+pub mod trends;
 pub mod users;
 
 pub use migration::Migrator;

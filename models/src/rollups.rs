@@ -126,6 +126,11 @@ impl Pending {
         }
     }
 
+    /// Adds a month's totals as they are: for benchmarks that fill the roll-ups without readings.
+    pub fn put(&mut self, section_id: i32, parameter: Parameter, month: YearMonth, totals: MonthTotals) {
+        self.totals.insert((section_id, parameter, month.key()), totals);
+    }
+
     /// Forgets what is gathered for months about to be counted again from the stored readings (which
     /// already hold it).
     pub fn forget(&mut self, months: &BTreeSet<(i32, Parameter, i32)>) {

@@ -13,6 +13,7 @@ use crate::domain::discharge::VerdictKind;
 use crate::domain::gb3838::{Parameter, ParameterList, WaterBodyKind, WaterClass};
 use crate::domain::notice::{Channel, NoticeStatus};
 use crate::domain::reading::{DataKind, QcFlag, QualityFlag, ReadingSource};
+use crate::domain::trend::{TrendVerdict, TrendWindow};
 use crate::domain::{ChiefLevel, Code, ControlLevel, JobRunStatus, RegionLevel, Role};
 
 /// Where a stored enumeration lives: table, column, and, where several tables have a column of that name
@@ -134,6 +135,20 @@ stored_code!(NoticeStatus, 16, "a notice status", [home("notices", "status")]);
 stored_code!(ActorKind, 16, "an audit actor kind", [home("audit_log", "actor_kind")]);
 stored_code!(JobRunStatus, 16, "a job run status", [home("job_runs", "status")]);
 stored_code!(VerdictKind, 16, "a discharge verdict", [home("self_checks", "verdict")]);
+stored_code!(TrendWindow, 8, "a trend window", [home("trend_results", "window")]);
+stored_code!(
+    TrendVerdict,
+    24,
+    "a trend verdict",
+    [home_marked("trend_results", "trend", "var_s"), home_marked("trend_results", "sk_trend", "var_s")]
+);
+
+/// Needed because a window is part of `trend_results`' primary key; it is never generated.
+impl sea_orm::TryFromU64 for TrendWindow {
+    fn try_from_u64(_: u64) -> Result<Self, DbErr> {
+        Err(DbErr::ConvertFromU64("TrendWindow"))
+    }
+}
 
 /// Parameters are stored as their key (`nh3n`).
 impl From<Parameter> for Value {
@@ -142,11 +157,12 @@ impl From<Parameter> for Value {
     }
 }
 
-const PARAMETER_HOMES: [Home; 4] = [
+const PARAMETER_HOMES: [Home; 5] = [
     home_marked("readings", "parameter", "quality_flag"),
     home_marked("alerts", "parameter", "escalation_level"),
     home_marked("reading_months", "parameter", "sum_h"),
     home("reading_series", "parameter"),
+    home_marked("trend_results", "parameter", "var_s"),
 ];
 
 impl TryGetable for Parameter {

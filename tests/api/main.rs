@@ -14,3 +14,4 @@ mod registry;
 mod reports;
 mod sections;
 mod security;
+mod trends;

@@ -248,7 +248,7 @@ fn the_readmes_access_table_is_the_matrix() {
         .collect();
     let actions_of = |label: &str| -> Vec<Action> {
         match label {
-            "read sections, classes, assessments" => vec![Action::ReadSections],
+            "read sections, classes, assessments, trends" => vec![Action::ReadSections],
             "submit readings" => vec![Action::SubmitReadings],
             "read enterprises, outfalls, self-checks" => vec![Action::ReadEnterprises],
             "read alerts" => vec![Action::ReadAlerts],

@@ -188,6 +188,17 @@ pub enum BenchCommand {
     /// Time Mann–Kendall (S, Var(S), Z, p) and the exact Theil–Sen slope on long 10-minute series with ties
     /// and a weak trend, and compare them in the same run, on the same CSV files, with pymannkendall's
     /// original_test and scipy's kendalltau and theilslopes
+    /// Time the nightly trend_analysis job on a nation's monthly totals (written straight into the roll-ups)
+    Trends {
+        #[arg(long, default_value_t = 3641)]
+        sections: usize,
+        /// Years of monthly totals per series (nine items a section)
+        #[arg(long, default_value_t = 10)]
+        years: u32,
+        /// An empty database to build in [default: a temporary SQLite file]
+        #[arg(long, value_name = "URL")]
+        into: Option<String>,
+    },
     Trend {
         /// Series lengths
         #[arg(long, value_delimiter = ',', default_values_t = [20_000, 1_000_000])]

@@ -15,6 +15,7 @@ mod pages;
 mod readings;
 mod registry;
 mod sections;
+mod trends;
 
 use std::time::Duration;
 
@@ -155,6 +156,7 @@ fn routes() -> Routes {
         .api(Api(Action::ReadOwnAccount), routes!(accounts::me))
         .api(Api(Action::ReadSections), routes!(sections::list))
         .api(Api(Action::ReadSections), routes!(sections::detail))
+        .api(Api(Action::ReadSections), routes!(trends::trends))
         .api(Api(Action::ReadSections), routes!(assessment::assessment))
         .api(Api(Action::SubmitReadings), routes!(readings::submit))
         .api(Api(Action::ReadSections), routes!(readings::list))

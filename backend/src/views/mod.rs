@@ -8,6 +8,7 @@ pub mod enterprises;
 pub mod home;
 pub mod readings;
 pub mod sections;
+pub mod trends;
 pub mod trophic;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -17,6 +17,7 @@ mod m20261201_000001_notice_subject_text;
 mod m20261201_000002_rollups;
 mod m20261201_000003_registry_terms;
 mod m20261201_000004_ingestion;
+mod m20261201_000005_trends;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_rollups::Migration),
             Box::new(m20261201_000003_registry_terms::Migration),
             Box::new(m20261201_000004_ingestion::Migration),
+            Box::new(m20261201_000005_trends::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub mod reading;
 pub(crate) mod reference_csv;
 pub mod registry;
 pub mod selfcheck;
+pub mod trend;
 pub mod trophic;
 pub mod units;
 pub mod warning;

@@ -27,6 +27,7 @@ pub mod section_targets;
 pub mod sections;
 pub mod self_checks;
 pub mod sessions;
+pub mod trend_results;
 pub mod users;
 pub mod water_bodies;
 pub mod water_body_regions;
