@@ -109,7 +109,10 @@ pub struct Guards {
     pub censoring_level: Option<f64>,
     /// Detected values below the censoring level, set to it as well.
     pub detected_recensored: usize,
+    /// The first and last points' times, shown in China Standard Time (`2025-03-01T08:00:00+08:00`).
+    #[serde(serialize_with = "in_china_time")]
     pub first: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "in_china_time")]
     pub last: Option<DateTime<Utc>>,
     /// The longest time between consecutive points.
     pub longest_gap_days: Option<f64>,
@@ -125,6 +128,13 @@ struct Kept {
 }
 
 /// A series in strict time order, ready for the trend tests.
+fn in_china_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.with_timezone(&Shanghai).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)),
+        None => s.serialize_none(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     points: Vec<Point>,
