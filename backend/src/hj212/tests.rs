@@ -558,7 +558,13 @@ async fn shutdown_lets_a_commit_in_progress_finish_and_acknowledge_then_stops_ac
 
 #[tokio::test]
 async fn a_client_that_never_reads_its_acks_is_closed_after_the_write_timeout_without_blocking_others() {
-    let config = Hj212Config { write_timeout: Duration::from_millis(300), ..config() };
+    // The other client waits, idle, for as long as the flood takes: it must not be closed as silent.
+    let config = Hj212Config {
+        write_timeout: Duration::from_millis(300),
+        read_timeout: PATIENCE * 40,
+        frame_timeout: PATIENCE * 40,
+        ..config()
+    };
     let server = start(config, TestSink::default()).await;
     // A small receive buffer, so the server's acknowledgements back up quickly.
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
