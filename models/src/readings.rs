@@ -345,10 +345,10 @@ impl Writer {
             _ => None,
         });
         let touched = ingest::months_touched(revised);
-        // Counted again from the readings, which hold this transaction's rows: what is gathered for these
-        // months is in that count already.
-        self.pending.forget(&touched);
-        rollups::recount(tx, &touched).await?;
+        // Counted again from the readings, which hold this transaction's rows: what is gathered for the
+        // months counted again is in that count already.
+        let recounted = rollups::recount(tx, &touched).await?;
+        self.pending.forget(&recounted);
         let classified: Vec<_> = order
             .iter()
             .zip(&rows)

@@ -52,7 +52,13 @@ pub fn evaluated() -> Condition {
 ///
 /// A few statements a month, however many series: the month's sections and items are counted together
 /// (every pair of them, a few more than asked when the pairs are sparse, all counted from what is stored).
-pub async fn recount(db: &impl ConnectionTrait, months: &BTreeSet<(i32, Parameter, i32)>) -> Result<(), DbErr> {
+/// Returns every (section, item, yyyymm) counted again, the extra pairs too: totals gathered for them and
+/// not yet written are in that count already (see [`Pending::forget`]).
+pub async fn recount(
+    db: &impl ConnectionTrait,
+    months: &BTreeSet<(i32, Parameter, i32)>,
+) -> Result<BTreeSet<(i32, Parameter, i32)>, DbErr> {
+    let mut recounted = BTreeSet::new();
     use reading_months::Column as M;
     let mut by_month: BTreeMap<i32, (BTreeSet<i32>, BTreeSet<Parameter>)> = BTreeMap::new();
     for &(section, parameter, key) in months {
@@ -64,6 +70,7 @@ pub async fn recount(db: &impl ConnectionTrait, months: &BTreeSet<(i32, Paramete
         let Some(month) = YearMonth::from_key(key) else { continue };
         let sections: Vec<i32> = sections.into_iter().collect();
         let parameters: Vec<Parameter> = parameters.into_iter().collect();
+        recounted.extend(sections.iter().flat_map(|&s| parameters.iter().map(move |&p| (s, p, key))));
         for part in sections.chunks(RECOUNT_SECTIONS) {
             let values: Vec<(i32, Parameter, f64, bool)> = readings::Entity::find()
                 .select_only()
@@ -94,7 +101,7 @@ pub async fn recount(db: &impl ConnectionTrait, months: &BTreeSet<(i32, Paramete
             Pending { totals }.flush(db).await?;
         }
     }
-    Ok(())
+    Ok(recounted)
 }
 
 /// Sections counted again per statement: well under both backends' bind limits with the items beside them.
@@ -602,7 +609,8 @@ mod tests {
         a_writer_screens_each_chunk_against_the_one_before,
         totals_gathered_over_chunks_with_revisions_equal_rebuilt,
         revisions_across_sections_items_and_months_recount_as_a_rebuild_would,
-        a_latest_sample_set_aside_by_hand_gives_way_to_the_one_before
+        a_latest_sample_set_aside_by_hand_gives_way_to_the_one_before,
+        a_recount_in_a_later_chunk_does_not_count_gathered_totals_twice
     );
 
     /// A writer gathers month totals over its chunks and writes them at commit; a revision in a later chunk
@@ -719,6 +727,40 @@ mod tests {
         let cleared = snapshot(db).await;
         rebuild_all(db).await;
         assert_eq!(snapshot(db).await, cleared);
+    }
+
+    /// One writer, two chunks: the second revises the river's NH3-N and the lake's TP in March, so March is
+    /// counted again for both sections and both items, including the river's TP, whose new value from the
+    /// first chunk is only gathered (written at commit). It must be counted once.
+    async fn a_recount_in_a_later_chunk_does_not_count_gathered_totals_twice(db: &DatabaseConnection) {
+        use crate::readings::{DEFAULT_LIVE_WINDOW, Writer};
+        crate::demo::load(db, &dataset(), Utc::now()).await.expect("loaded");
+        let mut writer = Writer::begin(db, ReadingSource::Csv, Actor::system("test"), DEFAULT_LIVE_WINDOW, Utc::now())
+            .await
+            .unwrap();
+        let at = |d: u32| format!("2026-03-{d:02}T08:00:00+08:00");
+        let n = |v: f64| ValueInput::Number(v);
+        let chunks = [
+            vec![
+                reading("S-R", "nh3n", &at(6), n(0.6)),
+                reading("S-R", "tp", &at(8), n(0.1)),
+                reading("S-L", "tp", &at(9), n(0.04)),
+            ],
+            vec![reading("S-R", "nh3n", &at(6), n(1.6)), reading("S-L", "tp", &at(9), n(0.14))],
+        ];
+        for chunk in chunks {
+            let items: Vec<(usize, ReadingInput)> = chunk.into_iter().enumerate().collect();
+            let (valid, problems) = writer.check(&items).await.unwrap();
+            assert!(problems.is_empty(), "{problems:?}");
+            writer.store(valid).await.unwrap();
+        }
+        writer.commit(None).await.unwrap();
+        let kept_up = snapshot(db).await;
+        let river_tp =
+            kept_up.0.iter().find(|m| m.parameter == Parameter::Tp && m.month == 202603 && m.section_id == 1);
+        assert_eq!(river_tp.map(|m| m.n), Some(1), "{river_tp:?}");
+        rebuild_all(db).await;
+        assert_eq!(snapshot(db).await, kept_up);
     }
 
     /// Within one writer (an import's chunks), a series' next chunk is screened against the values the
