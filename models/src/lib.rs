@@ -30,6 +30,7 @@ mod stored;
 mod test_db;
 pub mod trends;
 pub mod users;
+pub mod warnings;
 
 pub use migration::Migrator;
 pub use sea_orm::{DatabaseConnection, DbErr};

@@ -14,6 +14,7 @@ use crate::domain::gb3838::{Parameter, ParameterList, WaterBodyKind, WaterClass}
 use crate::domain::notice::{Channel, NoticeStatus};
 use crate::domain::reading::{DataKind, QcFlag, QualityFlag, ReadingSource};
 use crate::domain::trend::{TrendVerdict, TrendWindow};
+use crate::domain::warning::{WarningGrade, WarningKind};
 use crate::domain::{ChiefLevel, Code, ControlLevel, JobRunStatus, RegionLevel, Role};
 
 /// Where a stored enumeration lives: table, column, and, where several tables have a column of that name
@@ -136,6 +137,8 @@ stored_code!(ActorKind, 16, "an audit actor kind", [home("audit_log", "actor_kin
 stored_code!(JobRunStatus, 16, "a job run status", [home("job_runs", "status")]);
 stored_code!(VerdictKind, 16, "a discharge verdict", [home("self_checks", "verdict")]);
 stored_code!(TrendWindow, 8, "a trend window", [home("trend_results", "window")]);
+stored_code!(WarningKind, 24, "a warning kind", [home("warnings", "kind")]);
+stored_code!(WarningGrade, 16, "a warning level", [home("warnings", "level")]);
 stored_code!(
     TrendVerdict,
     24,

@@ -16,6 +16,7 @@ mod readings;
 mod registry;
 mod sections;
 mod trends;
+mod warnings;
 
 use std::time::Duration;
 
@@ -157,6 +158,7 @@ fn routes() -> Routes {
         .api(Api(Action::ReadSections), routes!(sections::list))
         .api(Api(Action::ReadSections), routes!(sections::detail))
         .api(Api(Action::ReadSections), routes!(trends::trends))
+        .api(Api(Action::ReadSections), routes!(warnings::list))
         .api(Api(Action::ReadSections), routes!(assessment::assessment))
         .api(Api(Action::SubmitReadings), routes!(readings::submit))
         .api(Api(Action::ReadSections), routes!(readings::list))

@@ -10,6 +10,7 @@ pub mod readings;
 pub mod sections;
 pub mod trends;
 pub mod trophic;
+pub mod warnings;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Asia::Shanghai;

@@ -18,6 +18,7 @@ mod m20261201_000002_rollups;
 mod m20261201_000003_registry_terms;
 mod m20261201_000004_ingestion;
 mod m20261201_000005_trends;
+mod m20261201_000006_warnings;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_registry_terms::Migration),
             Box::new(m20261201_000004_ingestion::Migration),
             Box::new(m20261201_000005_trends::Migration),
+            Box::new(m20261201_000006_warnings::Migration),
         ]
     }
 }

@@ -30,6 +30,11 @@ impl AlertStatus {
 pub enum AlertKind {
     /// A reading worse than the section's target class.
     Exceedance,
+    /// A colour warning of one item (blue to red): near the limit, a deteriorating trend, a forecast
+    /// breach, an anomaly, or values beyond the target confirmed.
+    Warning,
+    /// A section's level under the 2018 Yangtze-basin rule, filed under its first main pollutant.
+    YangtzeWarning,
 }
 
 /// Something that happened to an alert, in its history.
@@ -45,6 +50,10 @@ pub enum AlertEventKind {
     Acknowledged,
     Escalated,
     Closed,
+    /// The warning behind it grew graver.
+    Graver,
+    /// The warning behind it was lifted (the alert stays until staff close it).
+    WarningLifted,
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -132,6 +132,63 @@ impl Exceedance<'_> {
     }
 }
 
+/// Everything a warning notice names: a warning raised, or grown graver, on a section.
+#[derive(Debug, Clone)]
+pub struct WarningNotice<'a> {
+    pub alert_id: i32,
+    pub chief_name: &'a str,
+    pub chief_level: Option<ChiefLevel>,
+    pub section_code: &'a str,
+    pub section_name: &'a str,
+    pub water_body_name: &'a str,
+    /// e.g. `橙色预警`, `一级预警`.
+    pub level_zh: &'a str,
+    /// e.g. `orange`, `level1`.
+    pub level_en: &'a str,
+    /// e.g. `水质预警`.
+    pub kind_zh: &'a str,
+    /// Whether the warning was already raised and has grown graver.
+    pub graver: bool,
+    /// The warning's one-sentence summary (Chinese, then English).
+    pub summary: &'a str,
+}
+
+impl WarningNotice<'_> {
+    pub fn render(&self) -> NoticeText {
+        let addressee = match self.chief_level {
+            Some(level) => format!("{}（{}）", self.chief_name, level.zh()),
+            None => self.chief_name.to_string(),
+        };
+        let (tag, action_en) =
+            if self.graver { ("预警升级", "has grown graver: now") } else { ("预警", "raised:") };
+        let subject = format!(
+            "【{}·{}】{}·{}断面（{}）",
+            self.level_zh, tag, self.water_body_name, self.section_name, self.section_code
+        );
+        let body = format!(
+            "{addressee}您好：\n\n\
+             {water}·{section}断面（{code}）{kind}{change}{level}。\n\n\
+             {summary}\n\n\
+             预警提示水质有变差的迹象或风险，尚不一定超标。请关注该断面，组织排查可能的污染来源，\
+             并在平台上确认本预警。\n\n\
+             预警编号：{alert}\n\n\
+             —— riverchief 河长制水质监管平台（系统自动发送，请勿直接回复）\n\n\
+             ----\n\
+             Early warning #{alert} at section {code} ({water}) {action_en} {level_en}.\n",
+            water = self.water_body_name,
+            section = self.section_name,
+            code = self.section_code,
+            kind = self.kind_zh,
+            change = if self.graver { "升级为" } else { "发布" },
+            level = self.level_zh,
+            summary = self.summary,
+            alert = self.alert_id,
+            level_en = self.level_en,
+        );
+        NoticeText { subject, body }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

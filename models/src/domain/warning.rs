@@ -429,6 +429,82 @@ pub fn assess(inputs: &WarningInputs<'_>, t: &WarningThresholds) -> Option<Warni
     Some(Warning { level: reasons.first()?.0, reasons })
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Stored warnings
+// ---------------------------------------------------------------------------------------------------------
+
+/// Which rule raised a stored warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WarningKind {
+    /// The colour warning of one item at one section ([`assess`]): values near or beyond the target, a
+    /// deteriorating trend, a forecast breach, an anomaly.
+    Quality,
+    /// The 2018 Yangtze-basin rule, for a section, a town or the district ([`issue_quarterly`]).
+    Yangtze,
+    /// An automatic station or online monitor that stopped sending.
+    SilentStation,
+}
+
+impl WarningKind {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Quality => "水质预警",
+            Self::Yangtze => "长江流域水环境质量监测预警",
+            Self::SilentStation => "站点数据中断",
+        }
+    }
+}
+
+/// A stored warning's level: a colour, or a Yangtze-rule level. Ordered by gravity within each family.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::IntoStaticStr, strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WarningGrade {
+    Blue,
+    Yellow,
+    Orange,
+    Red,
+    Level2,
+    Level1,
+}
+
+impl WarningGrade {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Blue => WarningLevel::Blue.zh(),
+            Self::Yellow => WarningLevel::Yellow.zh(),
+            Self::Orange => WarningLevel::Orange.zh(),
+            Self::Red => WarningLevel::Red.zh(),
+            Self::Level2 => YangtzeLevel::Level2.zh(),
+            Self::Level1 => YangtzeLevel::Level1.zh(),
+        }
+    }
+}
+
+impl From<WarningLevel> for WarningGrade {
+    fn from(level: WarningLevel) -> Self {
+        match level {
+            WarningLevel::Blue => Self::Blue,
+            WarningLevel::Yellow => Self::Yellow,
+            WarningLevel::Orange => Self::Orange,
+            WarningLevel::Red => Self::Red,
+        }
+    }
+}
+
+impl From<YangtzeLevel> for WarningGrade {
+    fn from(level: YangtzeLevel) -> Self {
+        match level {
+            YangtzeLevel::Level2 => Self::Level2,
+            YangtzeLevel::Level1 => Self::Level1,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,5 +29,6 @@ pub mod self_checks;
 pub mod sessions;
 pub mod trend_results;
 pub mod users;
+pub mod warnings;
 pub mod water_bodies;
 pub mod water_body_regions;
