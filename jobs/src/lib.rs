@@ -8,7 +8,9 @@ pub mod deliver_notices;
 pub mod mail;
 pub mod monthly_report;
 pub mod scheduler;
+pub mod silent_stations;
 pub mod trend_analysis;
+pub mod yangtze_warning;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -86,6 +88,8 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(monthly_report::MonthlyReport),
         Box::new(create_partitions::CreatePartitions),
         Box::new(trend_analysis::TrendAnalysis),
+        Box::new(yangtze_warning::YangtzeWarning),
+        Box::new(silent_stations::SilentStations),
     ]
 }
 

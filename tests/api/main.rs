@@ -15,3 +15,4 @@ mod reports;
 mod sections;
 mod security;
 mod trends;
+mod warnings;
