@@ -167,7 +167,7 @@ pub async fn run(ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<Report>
         }
     }
 
-    let issuing = last.month % 3 == 0;
+    let issuing = last.month.is_multiple_of(3);
     let period = quarter_label(last);
     let issued = |levels: Vec<MonthlyLevel>| {
         issue_quarterly(&levels, QuarterBasis::LatestMonth).into_iter().last().and_then(|issue| issue.level)
@@ -202,7 +202,7 @@ pub async fn run(ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<Report>
         let Some(level) = issued(levels) else { continue };
         let Some(latest) = months.last() else { continue };
         still.insert(key.clone());
-        let reasons = json!(months.iter().map(|e| month_reason(e)).collect::<Vec<_>>());
+        let reasons = json!(months.iter().map(month_reason).collect::<Vec<_>>());
         let summary = section_summary(f, latest, level);
         let (warning, change) = warnings::raise(
             &txn,
