@@ -112,9 +112,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Jobs { action: JobsCommand::List } => {
-            for job in jobs::registry() {
+            let registry = jobs::registry();
+            // Columns as wide as the longest name, so every line lines up.
+            let width = registry.iter().map(|j| j.name().len()).max().unwrap_or(0);
+            for job in registry {
                 let schedule = settings.schedules.get(job.name()).map(String::as_str).unwrap_or(job.default_schedule());
-                println!("{:<20} {:<16} {}", job.name(), schedule, job.description());
+                println!("{:<width$} {:<16} {}", job.name(), schedule, job.description());
             }
             Ok(())
         }
