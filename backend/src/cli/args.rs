@@ -390,7 +390,28 @@ pub enum JobsCommand {
     Run {
         /// Job name, e.g. deliver_notices
         name: String,
+        /// Run it as it would have run at this time: RFC 3339, or a date (its midnight, China time). For a
+        /// run the scheduler missed, e.g. `jobs run yangtze_warning --as-of 2026-10-06` issues the third
+        /// quarter. Default: now
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// List the jobs and their schedules
     List,
+}
+
+/// `--as-of`: an RFC 3339 time, or a date meaning its midnight in China Standard Time.
+fn parse_as_of(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| t.and_local_timezone(chrono_tz::Asia::Shanghai).single())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| {
+            format!("'{text}' is neither an RFC 3339 time (2026-10-06T04:00:00+08:00) nor a date (2026-10-06)")
+        })
 }

@@ -127,14 +127,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { action: AuditCommand::Verify } => admin::audit_verify(&settings).await,
         Command::Registry { action } => admin::registry(&settings, action).await,
         Command::Import { action } => import::run(&settings, action).await,
-        Command::Jobs { action: JobsCommand::Run { name } } => {
+        Command::Jobs { action: JobsCommand::Run { name, as_of } } => {
             let Some(job) = jobs::find(&name) else {
                 let names: Vec<&str> = jobs::registry().iter().map(|j| j.name()).collect();
                 anyhow::bail!("no job named '{name}'; jobs are: {}", names.join(", "));
             };
             let db = open_database(&settings).await?;
             let ctx = job_context(&settings, db)?;
-            let report = jobs::run_now(job.as_ref(), &ctx).await?;
+            let report = match as_of {
+                None => jobs::run_now(job.as_ref(), &ctx).await?,
+                Some(at) => jobs::run_as_of(job.as_ref(), &ctx, at).await?,
+            };
             println!("{name} ({}): {report}", ctx.mailer.describe());
             if report.failures > 0 {
                 anyhow::bail!("{name}: {} item(s) failed; see above", report.failures);
