@@ -159,18 +159,22 @@ impl WarningNotice<'_> {
             Some(level) => format!("{}（{}）", self.chief_name, level.zh()),
             None => self.chief_name.to_string(),
         };
-        let (tag, action_en) =
-            if self.graver { ("预警升级", "has grown graver: now") } else { ("预警", "raised:") };
+        let action_en = if self.graver { "has grown graver: now" } else { "raised:" };
+        let tag = if self.graver { format!("{}·升级", self.level_zh) } else { self.level_zh.to_string() };
         let subject = format!(
-            "【{}·{}】{}·{}断面（{}）",
-            self.level_zh, tag, self.water_body_name, self.section_name, self.section_code
+            "【{tag}】{}·{}断面（{}）{}",
+            self.water_body_name, self.section_name, self.section_code, self.kind_zh
         );
+        let headline = if self.graver {
+            format!("的{}升级为{}", self.kind_zh, self.level_zh)
+        } else {
+            format!("发布{}：{}", self.kind_zh, self.level_zh)
+        };
         let body = format!(
             "{addressee}您好：\n\n\
-             {water}·{section}断面（{code}）{kind}{change}{level}。\n\n\
+             {water}·{section}断面（{code}）{headline}。\n\n\
              {summary}\n\n\
-             预警提示水质有变差的迹象或风险，尚不一定超标。请关注该断面，组织排查可能的污染来源，\
-             并在平台上确认本预警。\n\n\
+             请关注该断面水质变化，组织排查可能的污染来源、采取防范措施，并在平台上确认本预警。\n\n\
              预警编号：{alert}\n\n\
              —— riverchief 河长制水质监管平台（系统自动发送，请勿直接回复）\n\n\
              ----\n\
@@ -178,9 +182,6 @@ impl WarningNotice<'_> {
             water = self.water_body_name,
             section = self.section_name,
             code = self.section_code,
-            kind = self.kind_zh,
-            change = if self.graver { "升级为" } else { "发布" },
-            level = self.level_zh,
             summary = self.summary,
             alert = self.alert_id,
             level_en = self.level_en,
@@ -241,5 +242,31 @@ mod tests {
         assert_eq!(format_number(0.1 + 0.2), "0.3");
         assert_eq!(format_number(1.0), "1");
         assert_eq!(format_number(0.00005), "0.00005");
+    }
+
+    #[test]
+    fn a_warning_notice_names_the_level_the_section_and_whether_it_grew_graver() {
+        let notice = WarningNotice {
+            alert_id: 7,
+            chief_name: "张三",
+            chief_level: Some(ChiefLevel::Village),
+            section_code: "QYP-09",
+            section_name: "入象湖口",
+            water_body_name: "桃花河",
+            level_zh: "二级预警",
+            level_en: "level2",
+            kind_zh: "长江流域水环境质量监测预警",
+            graver: false,
+            summary: "当月 劣V 类",
+        };
+        let text = notice.clone().render();
+        assert_eq!(text.subject, "【二级预警】桃花河·入象湖口断面（QYP-09）长江流域水环境质量监测预警");
+        assert!(text.body.starts_with("张三（村级河长）您好："), "{}", text.body);
+        assert!(text.body.contains("发布长江流域水环境质量监测预警：二级预警。"), "{}", text.body);
+        assert!(text.body.contains("当月 劣V 类") && text.body.contains("预警编号：7"), "{}", text.body);
+        let graver = WarningNotice { graver: true, level_zh: "一级预警", level_en: "level1", ..notice }.render();
+        assert!(graver.subject.starts_with("【一级预警·升级】"), "{}", graver.subject);
+        assert!(graver.body.contains("升级为一级预警"), "{}", graver.body);
+        assert!(graver.body.contains("has grown graver: now level1"), "{}", graver.body);
     }
 }
