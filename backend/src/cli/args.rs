@@ -415,3 +415,17 @@ fn parse_as_of(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
             format!("'{text}' is neither an RFC 3339 time (2026-10-06T04:00:00+08:00) nor a date (2026-10-06)")
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_of_takes_a_time_or_a_date_at_its_midnight_in_china() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().expect("time");
+        assert_eq!(parse_as_of("2026-10-06"), Ok(at("2026-10-05T16:00:00Z")));
+        assert_eq!(parse_as_of(" 2026-10-06T04:00:00+08:00 "), Ok(at("2026-10-05T20:00:00Z")));
+        let refused = parse_as_of("2026-13-01").expect_err("no 13th month");
+        assert!(refused.contains("'2026-13-01'"), "{refused}");
+    }
+}
