@@ -26,14 +26,19 @@
 //!   and taking the worst.
 //!
 //! # Colour levels (STANDARDS.md §5, practice: every threshold configurable, [`WarningThresholds`])
-//! From one item's recent values at a section, against the section's target class:
-//! - **blue** — approaching the target limit: still within it, but at ≥ 80 % of it (for DO, a lower bound,
-//!   the limit is ≥ 80 % of the value);
-//! - **yellow** — worse than the target class;
-//! - **orange** — two classes worse than the target;
-//! - **red** — 劣V, or three classes worse than the target. (The practice note puts red at "劣V or two
-//!   classes below target"; `red_classes_below_target = 2` gives that, and orange then never comes from
-//!   classes.)
+//! From one item's recent values at a section, against the section's target class, by default as the
+//! practice note has it:
+//! - **yellow** — approaching the target limit: still within it, but at ≥ 80 % of it (for DO, a lower
+//!   bound, the limit is ≥ 80 % of the value) — the practice note's "yellow ≥ 80–90 %";
+//! - **orange** — worse than the target class (one class);
+//! - **red** — 劣V, or two classes worse than the target;
+//! - **blue** — a significant deteriorating trend or a forecast breach while the values are still well
+//!   within the limit: risk ahead, nothing yet to see in the water.
+//!
+//! Each level is configurable: `approach_level`, `worse_than_target_level`, `orange_classes_below_target`,
+//! `red_classes_below_target`, `red_at_worse_than_v`. (Until December 2026 the defaults were blue for
+//! approaching, yellow for one class, orange for two and red for three or 劣V; setting those five keys
+//! gives that grading back.)
 //!
 //! A value's level counts only when the last `confirm` values (default 2) all reach it: the confirmed
 //! level is the lowest of the last `confirm` values' levels. The other inputs are judgements already made
@@ -238,8 +243,12 @@ impl WarningLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WarningThresholds {
-    /// Blue from this share of the target class's limit, within it (DO: limit ÷ value). 0 < share < 1.
+    /// Approaching from this share of the target class's limit, within it (DO: limit ÷ value). 0 < share < 1.
     pub approach_share: f64,
+    /// The level of a value approaching the limit.
+    pub approach_level: WarningLevel,
+    /// The level of a value worse than the target class (one class worse, unless graver below).
+    pub worse_than_target_level: WarningLevel,
     /// Orange from this many classes worse than the target.
     pub orange_classes_below_target: u8,
     /// Red from this many classes worse than the target.
@@ -261,8 +270,10 @@ impl Default for WarningThresholds {
     fn default() -> Self {
         Self {
             approach_share: 0.8,
+            approach_level: WarningLevel::Yellow,
+            worse_than_target_level: WarningLevel::Orange,
             orange_classes_below_target: 2,
-            red_classes_below_target: 3,
+            red_classes_below_target: 2,
             red_at_worse_than_v: true,
             confirm: 2,
             deteriorating_trend: Some(WarningLevel::Blue),
@@ -284,6 +295,8 @@ pub enum ThresholdError {
     Confirm,
     #[error("classes below target must be at least 1, and orange's no more than red's")]
     Classes,
+    #[error("approach_level must not be graver than worse_than_target_level")]
+    Order,
 }
 
 impl WarningThresholds {
@@ -300,6 +313,9 @@ impl WarningThresholds {
         }
         if self.orange_classes_below_target == 0 || self.orange_classes_below_target > self.red_classes_below_target {
             return Err(ThresholdError::Classes);
+        }
+        if self.approach_level > self.worse_than_target_level {
+            return Err(ThresholdError::Order);
         }
         Ok(())
     }
@@ -341,9 +357,9 @@ pub fn value_level(
         {
             WarningLevel::Red
         } else if below >= i16::from(t.orange_classes_below_target) {
-            WarningLevel::Orange
+            WarningLevel::Orange.max(t.worse_than_target_level)
         } else {
-            WarningLevel::Yellow
+            t.worse_than_target_level
         };
         return Some((level, WarningReason::WorseThanTarget { class, classes: below }));
     }
@@ -353,7 +369,7 @@ pub fn value_level(
         Direction::LowerBound if value > 0.0 => limit / value,
         _ => return None,
     };
-    (share >= t.approach_share).then_some((WarningLevel::Blue, WarningReason::ApproachingLimit { share }))
+    (share >= t.approach_share).then_some((t.approach_level, WarningReason::ApproachingLimit { share }))
 }
 
 /// Each value's confirmed level: the lowest level of it and the `confirm − 1` values before it (`None`
@@ -508,6 +524,44 @@ impl From<YangtzeLevel> for WarningGrade {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The grading the defaults had until December 2026: blue approaching, yellow one class worse, orange
+    /// two, red three or 劣V. The tests written for it keep it.
+    fn graded() -> WarningThresholds {
+        WarningThresholds {
+            approach_level: WarningLevel::Blue,
+            worse_than_target_level: WarningLevel::Yellow,
+            red_classes_below_target: 3,
+            ..WarningThresholds::default()
+        }
+    }
+
+    #[test]
+    fn by_default_the_colours_are_the_practice_notes() {
+        use Parameter::{Do, Nh3n};
+        use WaterClass::III;
+        let t = WarningThresholds::default();
+        let level = |p, v| value_level(p, WaterBodyKind::River, III, v, &t).map(|(l, _)| l);
+        assert_eq!(level(Nh3n, 0.79), None, "79 % of the class III limit 1.0");
+        assert_eq!(level(Nh3n, 0.8), Some(WarningLevel::Yellow), "approaching: 80 %");
+        assert_eq!(level(Nh3n, 1.2), Some(WarningLevel::Orange), "IV: worse than the target");
+        assert_eq!(level(Nh3n, 1.8), Some(WarningLevel::Red), "V: two classes below the target");
+        assert_eq!(level(Nh3n, 2.5), Some(WarningLevel::Red), "劣V");
+        assert_eq!(level(Do, 6.0), Some(WarningLevel::Yellow), "DO 6.0 against ≥ 5: 83 %");
+        let trend = WarningInputs {
+            parameter: Nh3n,
+            kind: WaterBodyKind::River,
+            target: III,
+            values: &[0.3, 0.3],
+            deteriorating_trend: true,
+            forecast_breach_probability: None,
+            anomaly: false,
+        };
+        assert_eq!(assess(&trend, &t).map(|w| w.level), Some(WarningLevel::Blue), "risk ahead");
+        assert!(t.validate().is_ok());
+        let backwards = WarningThresholds { approach_level: WarningLevel::Red, ..t };
+        assert_eq!(backwards.validate(), Err(ThresholdError::Order));
+    }
     use WaterClass::{I, II, III, IV, V, WorseThanV};
 
     fn month(m: u32) -> YearMonth {
@@ -667,7 +721,7 @@ mod tests {
     // Colour levels. NH3-N limits (mg/L): I 0.15, II 0.5, III 1.0, IV 1.5, V 2.0. DO: III 5, II 6.
 
     fn level(parameter: Parameter, target: WaterClass, value: f64) -> Option<WarningLevel> {
-        value_level(parameter, WaterBodyKind::River, target, value, &WarningThresholds::default()).map(|(l, _)| l)
+        value_level(parameter, WaterBodyKind::River, target, value, &graded()).map(|(l, _)| l)
     }
 
     #[test]
@@ -725,7 +779,7 @@ mod tests {
 
     #[test]
     fn a_single_spike_raises_no_warning_and_two_values_confirm_one() {
-        let t = WarningThresholds::default();
+        let t = graded();
         assert_eq!(assess(&inputs(&[0.4, 0.5, 2.5]), &t), None);
         let two = assess(&inputs(&[0.4, 2.5, 2.6]), &t).expect("confirmed");
         assert_eq!(two.level, WarningLevel::Red);
@@ -749,7 +803,7 @@ mod tests {
 
     #[test]
     fn trend_forecast_and_anomaly_raise_their_configured_levels_and_the_gravest_wins() {
-        let t = WarningThresholds::default();
+        let t = graded();
         let trend = WarningInputs { deteriorating_trend: true, ..inputs(&[0.3, 0.4]) };
         assert_eq!(assess(&trend, &t).map(|w| w.level), Some(WarningLevel::Blue));
         let unlikely = WarningInputs { forecast_breach_probability: Some(0.3), ..inputs(&[0.3, 0.4]) };
