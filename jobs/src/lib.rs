@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod channels;
 pub mod create_partitions;
 pub mod deliver_notices;
+pub mod early_warning;
 pub mod mail;
 pub mod monthly_report;
 pub mod scheduler;
@@ -27,6 +28,8 @@ pub struct JobContext {
     pub mailer: Mailer,
     /// Decimal places of period values (the 2020 statistics rule, as configured).
     pub decimals: models::domain::evaluation::Decimals,
+    /// The colour warnings' thresholds (`[warnings]`, validated at load).
+    pub warnings: models::domain::warning::WarningThresholds,
 }
 
 /// What a run did, for logs, the job_runs table and `riverchief jobs run`.
@@ -86,6 +89,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(monthly_report::MonthlyReport),
         Box::new(create_partitions::CreatePartitions),
         Box::new(trend_analysis::TrendAnalysis),
+        Box::new(early_warning::EarlyWarning),
     ]
 }
 
