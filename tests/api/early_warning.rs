@@ -13,7 +13,7 @@ use jobs::early_warning::EarlyWarning;
 use jobs::trend_analysis::TrendAnalysis;
 use models::domain::alert::{AlertEventKind, AlertKind};
 use models::domain::gb3838::{Parameter, WaterBodyKind, WaterClass};
-use models::domain::warning::{WarningGrade, WarningKind};
+use models::domain::warning::{WarningGrade, WarningKind, value_level};
 use models::entities::{alert_events, notices, warnings};
 use models::warnings::quality_key;
 use tests::{TestApp, spawn_app};
@@ -134,9 +134,13 @@ async fn early_warning_forecasts_a_rising_section_warns_its_chief_once_and_lifts
     let (_, flat) = app.get("/api/v1/sections/FLAT/forecast").await;
     assert_eq!(flat["forecasts"][0]["breach"], Value::Null, "{flat}");
 
-    // The warning: blue, near the limit, trend, forecast breach.
+    // The warning: near the limit, a rising trend, a forecast breach; at the gravest level the configured
+    // thresholds give those three.
     let w = current(&app, "RISE", Parameter::Nh3n).await.expect("a warning on RISE");
-    assert_eq!((w.kind, w.level), (WarningKind::Quality, WarningGrade::Blue));
+    let t = &app.jobs.warnings;
+    let near = value_level(Parameter::Nh3n, WaterBodyKind::River, WaterClass::III, 0.92, t).map(|(l, _)| l);
+    let expected = [near, t.deteriorating_trend, t.forecast_breach].into_iter().flatten().max().expect("a level");
+    assert_eq!((w.kind, w.level), (WarningKind::Quality, WarningGrade::from(expected)));
     let mut names = reason_names(&w);
     names.sort();
     assert_eq!(names, ["approaching_limit", "deteriorating_trend", "forecast_breach"], "{}", w.reasons);
@@ -235,7 +239,8 @@ async fn early_warning_scores_an_automatic_stations_readings_and_warns_of_an_ano
     assert_eq!(body["anomaly"]["at"], "2026-01-15T02:00:00+08:00");
 
     let w = current(&app, "AUTO", Parameter::Nh3n).await.expect("an anomaly warning on NH3-N");
-    assert_eq!(w.level, WarningGrade::Yellow, "{}", w.reasons);
+    let expected = app.jobs.warnings.anomaly.expect("anomalies raise a level by default");
+    assert_eq!(w.level, WarningGrade::from(expected), "{}", w.reasons);
     assert_eq!(reason_names(&w), ["anomaly"]);
     assert!(w.alert_id.is_some(), "an anomaly is news: its alert is opened");
 }
