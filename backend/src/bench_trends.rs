@@ -1,8 +1,9 @@
 //! `riverchief bench trends`: the nightly `trend_analysis` job at a nation's size. A registry of `sections`
 //! sections is stored, their monthly totals of nine items over `years` years are written straight into
 //! `reading_months` (no raw readings: the job reads only the totals), and the job is timed with its peak
-//! memory, then timed again (every result already stored: the upsert path). Not a test: run it on a release
-//! build.
+//! memory, then timed again (every result already stored: the upsert path). With `--early-warning` the
+//! hourly `early_warning` job is timed after it: first with every forecast fitted, then an hour later with
+//! every model kept. Not a test: run it on a release build.
 
 use std::time::Instant;
 
@@ -36,7 +37,7 @@ const ITEMS: [Parameter; 9] = [
     Parameter::Cu,
 ];
 
-pub async fn run(sections: usize, years: u32, into: Option<&str>) -> anyhow::Result<()> {
+pub async fn run(sections: usize, years: u32, into: Option<&str>, early_warning: bool) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("a temporary directory")?;
     let db = empty_database(into, dir.path()).await?;
     models::rollups::ensure_built(&db, Utc::now()).await?;
@@ -116,6 +117,23 @@ pub async fn run(sections: usize, years: u32, into: Option<&str>) -> anyhow::Res
         table.push((format!("{what}: {}", report.summary()), seconds, status_mb("VmHWM:")));
     }
     let stored = models::trends::count(&db).await?;
+    if early_warning {
+        let thresholds = models::domain::warning::WarningThresholds::default();
+        let first = Utc::now();
+        for (what, at) in [
+            ("early_warning (first run: every forecast fitted)", first),
+            ("early_warning an hour later (every model kept)", first + chrono::TimeDelta::hours(1)),
+        ] {
+            reset_peak();
+            let started = Instant::now();
+            let report = jobs::early_warning::run(&db, &thresholds, at).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            if report.failures > 0 {
+                anyhow::bail!("{what}: {report}");
+            }
+            table.push((format!("{what}: {}", report.summary()), seconds, status_mb("VmHWM:")));
+        }
+    }
 
     let backend = format!("{:?}", sea_orm::ConnectionTrait::get_database_backend(&db));
     println!(

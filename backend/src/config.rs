@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use models::domain::evaluation::Decimals;
 use models::domain::gb3838::Parameter;
+use models::domain::warning::WarningThresholds;
 use serde::{Deserialize, Serialize};
 
 /// Settings that may hold a password and so may be read from a file instead.
@@ -67,6 +68,9 @@ pub struct Settings {
     /// The HJ 212 receiver (`[hj212]`).
     #[serde(default)]
     pub hj212: crate::hj212::Hj212Config,
+    /// Thresholds of the colour warnings (`[warnings]`); every key has a default. Validated at load.
+    #[serde(default)]
+    pub warnings: WarningThresholds,
 }
 
 /// The defaults, as a serialisable layer so the other layers merge over them.
@@ -136,7 +140,9 @@ impl Settings {
                 figment = figment.merge(Serialized::default(key, secret.trim().to_string()));
             }
         }
-        figment.extract().map_err(Box::new)
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.warnings.validate().map_err(|e| Box::new(figment::Error::from(format!("[warnings]: {e}"))))?;
+        Ok(settings)
     }
 
     fn figment(file: &Path) -> Figment {
@@ -236,6 +242,31 @@ mod tests {
             jail.create_file("riverchief.toml", "[decimals]\ntpp = 2\n")?;
             let err = Settings::load(None).map_err(|e| *e)?.decimals().expect_err("unknown item");
             assert!(err.contains("'tpp'"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    // figment::Jail fixes the closure's error type; it is not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    fn warning_thresholds_come_from_the_file_and_a_bad_one_stops_the_start_naming_its_key() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(None).map_err(|e| *e)?;
+            assert_eq!(s.warnings, WarningThresholds::default());
+            jail.create_file(
+                "riverchief.toml",
+                "[warnings]\napproach_share = 0.9\nconfirm = 3\nanomaly = \"orange\"\n",
+            )?;
+            let s = Settings::load(None).map_err(|e| *e)?;
+            assert_eq!((s.warnings.approach_share, s.warnings.confirm), (0.9, 3));
+            assert_eq!(s.warnings.anomaly, Some(models::domain::warning::WarningLevel::Orange));
+            assert_eq!(s.warnings.red_classes_below_target, WarningThresholds::default().red_classes_below_target);
+            jail.create_file("riverchief.toml", "[warnings]\napproach_share = 1.5\n")?;
+            let err = Settings::load(None).expect_err("out of range").to_string();
+            assert!(err.contains("[warnings]") && err.contains("approach_share"), "{err}");
+            jail.create_file("riverchief.toml", "[warnings]\naproach_share = 0.9\n")?;
+            let err = Settings::load(None).expect_err("unknown key").to_string();
+            assert!(err.contains("aproach_share"), "{err}");
             Ok(())
         });
     }

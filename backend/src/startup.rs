@@ -36,7 +36,8 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
 /// What jobs need, built from the settings.
 pub fn job_context(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<JobContext> {
     let decimals = settings.decimals().map_err(anyhow::Error::msg)?;
-    Ok(JobContext { db, mailer: Mailer::from_settings(&settings.mail())?, decimals })
+    settings.warnings.validate().map_err(|e| anyhow::anyhow!("[warnings]: {e}"))?;
+    Ok(JobContext { db, mailer: Mailer::from_settings(&settings.mail())?, decimals, warnings: settings.warnings })
 }
 
 pub struct Application {

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod channels;
 pub mod create_partitions;
 pub mod deliver_notices;
+pub mod early_warning;
 pub mod mail;
 pub mod monthly_report;
 pub mod scheduler;
@@ -29,6 +30,8 @@ pub struct JobContext {
     pub mailer: Mailer,
     /// Decimal places of period values (the 2020 statistics rule, as configured).
     pub decimals: models::domain::evaluation::Decimals,
+    /// The colour warnings' thresholds (`[warnings]`, validated at load).
+    pub warnings: models::domain::warning::WarningThresholds,
 }
 
 /// What a run did, for logs, the job_runs table and `riverchief jobs run`.
@@ -90,6 +93,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(trend_analysis::TrendAnalysis),
         Box::new(yangtze_warning::YangtzeWarning),
         Box::new(silent_stations::SilentStations),
+        Box::new(early_warning::EarlyWarning),
     ]
 }
 

@@ -111,7 +111,8 @@ pub fn month_observation(parameter: Parameter, month: YearMonth, totals: &MonthT
     Some(Observation::new(date, if parameter == Parameter::Ph { -mean.log10() } else { mean }))
 }
 
-fn day_observation(day: &DayRow) -> Observation {
+/// A station day's mean as the trend tests (and the forecast) take it.
+pub(crate) fn day_observation(day: &DayRow) -> Observation {
     match day.max_dl {
         Some(limit) if day.n > 0 && day.n_nd == day.n => Observation::not_detected(day.day, limit),
         _ => Observation::new(day.day, day.mean),

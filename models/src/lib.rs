@@ -14,6 +14,7 @@ pub mod devices;
 pub mod domain;
 pub mod enterprises;
 pub mod entities;
+pub mod forecasts;
 pub mod ingest;
 pub mod job_runs;
 pub mod notices;

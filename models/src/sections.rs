@@ -96,6 +96,35 @@ pub(crate) async fn with_water_bodies(
         .collect()
 }
 
+/// The sections whose ids lie in `ids`, with their water bodies and yearly targets, in id order: a page of
+/// what a job judges.
+pub async fn contexts_in(
+    db: &impl ConnectionTrait,
+    ids: std::ops::RangeInclusive<i32>,
+) -> Result<Vec<SectionContext>, DbErr> {
+    let rows = sections::Entity::find()
+        .filter(sections::Column::Id.between(*ids.start(), *ids.end()))
+        .order_by_asc(sections::Column::Id)
+        .all(db)
+        .await?;
+    let mut targets: HashMap<i32, std::collections::BTreeMap<i32, WaterClass>> = HashMap::new();
+    for t in section_targets::Entity::find()
+        .filter(section_targets::Column::SectionId.between(*ids.start(), *ids.end()))
+        .all(db)
+        .await?
+    {
+        targets.entry(t.section_id).or_default().insert(t.year, t.target_class);
+    }
+    Ok(with_water_bodies(db, rows)
+        .await?
+        .into_iter()
+        .map(|(section, water_body)| {
+            let yearly_targets = targets.remove(&section.id).unwrap_or_default();
+            SectionContext { section, water_body, yearly_targets }
+        })
+        .collect())
+}
+
 pub async fn find_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<SectionContext>, DbErr> {
     Ok(find_by_codes(db, [code]).await?.remove(&code_key(code)))
 }

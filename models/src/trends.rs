@@ -115,6 +115,31 @@ pub async fn station_days(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<DayRow>, DbErr> {
+    let within = Expr::col(readings::Column::SectionId).between(*sections.start(), *sections.end());
+    station_days_where(db, within, from, to).await
+}
+
+/// As [`station_days`], for the sections `ids` only (the early-warning job reads the stations whose daily
+/// forecast is due, not a whole page).
+pub async fn station_days_of(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<DayRow>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let within = Expr::col(readings::Column::SectionId).is_in(ids.iter().copied());
+    station_days_where(db, within, from, to).await
+}
+
+async fn station_days_where(
+    db: &impl ConnectionTrait,
+    sections: sea_orm::sea_query::SimpleExpr,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<DayRow>, DbErr> {
     use readings::Column as R;
     let backend = db.get_database_backend();
     // Days since 1970-01-01 in China Standard Time.
@@ -135,7 +160,7 @@ pub async fn station_days(
         .expr_as(Expr::cust("AVG(CASE WHEN \"below_detection\" THEN \"value\" / 2 ELSE \"value\" END)"), "mean")
         .expr_as(Expr::cust("MAX(CASE WHEN \"below_detection\" THEN \"value\" END)"), "max_dl")
         .from(readings::Entity)
-        .and_where(Expr::col(R::SectionId).between(*sections.start(), *sections.end()))
+        .and_where(sections)
         .and_where(Expr::col(R::SampledAt).gte(from))
         .and_where(Expr::col(R::SampledAt).lt(to))
         .and_where(Expr::col(R::QualityFlag).eq(QualityFlag::Normal))
@@ -220,4 +245,16 @@ pub async fn for_section(db: &impl ConnectionTrait, section_id: i32) -> Result<V
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     trend_results::Entity::find().count(db).await
+}
+
+/// The stored results of the sections whose ids lie in `sections` (the early-warning job reads whether a
+/// significant trend is deteriorating).
+pub async fn for_sections(
+    db: &impl ConnectionTrait,
+    sections: RangeInclusive<i32>,
+) -> Result<Vec<trend_results::Model>, DbErr> {
+    trend_results::Entity::find()
+        .filter(trend_results::Column::SectionId.between(*sections.start(), *sections.end()))
+        .all(db)
+        .await
 }

@@ -5,6 +5,7 @@ mod analyze;
 mod assessment;
 mod auth;
 mod demo;
+mod early_warning;
 mod health;
 mod import;
 mod ingest;

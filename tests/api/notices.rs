@@ -67,6 +67,7 @@ async fn when_the_mail_server_is_down_the_notice_waits_and_is_sent_on_a_later_ru
         })
         .expect("mailer"),
         decimals: Default::default(),
+        warnings: Default::default(),
     };
     let later = Utc::now() + TimeDelta::minutes(2);
     let report = jobs::deliver_notices::DeliverNotices.run(&working, later).await.expect("run");

@@ -198,6 +198,10 @@ pub enum BenchCommand {
         /// An empty database to build in [default: a temporary SQLite file]
         #[arg(long, value_name = "URL")]
         into: Option<String>,
+        /// Time the hourly early_warning job too, after the trends (every model fitted, then an hour later
+        /// every model kept)
+        #[arg(long)]
+        early_warning: bool,
     },
     Trend {
         /// Series lengths

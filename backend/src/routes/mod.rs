@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod devices;
 mod enterprises;
+mod forecasts;
 mod health;
 mod pages;
 mod readings;
@@ -158,6 +159,7 @@ fn routes() -> Routes {
         .api(Api(Action::ReadSections), routes!(sections::list))
         .api(Api(Action::ReadSections), routes!(sections::detail))
         .api(Api(Action::ReadSections), routes!(trends::trends))
+        .api(Api(Action::ReadSections), routes!(forecasts::forecast))
         .api(Api(Action::ReadSections), routes!(warnings::list))
         .api(Api(Action::ReadSections), routes!(assessment::assessment))
         .api(Api(Action::SubmitReadings), routes!(readings::submit))

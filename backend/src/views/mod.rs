@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod assessment;
 pub mod auth;
 pub mod enterprises;
+pub mod forecasts;
 pub mod home;
 pub mod readings;
 pub mod sections;

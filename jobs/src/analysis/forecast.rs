@@ -281,7 +281,8 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    fn name(self) -> &'static str {
+    /// The method's name, as stored and shown.
+    pub fn name(self) -> &'static str {
         match self {
             Self::LinearHarmonic => "linear_harmonic",
             Self::Persistence => "persistence",

@@ -19,6 +19,7 @@ mod m20261201_000003_registry_terms;
 mod m20261201_000004_ingestion;
 mod m20261201_000005_trends;
 mod m20261201_000006_warnings;
+mod m20261201_000007_forecasts;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_ingestion::Migration),
             Box::new(m20261201_000005_trends::Migration),
             Box::new(m20261201_000006_warnings::Migration),
+            Box::new(m20261201_000007_forecasts::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod alert_events;
 pub mod alerts;
+pub mod anomaly_models;
 pub mod api_keys;
 pub mod api_tokens;
 pub mod app_meta;
@@ -11,6 +12,7 @@ pub mod audit_log;
 pub mod device_events;
 pub mod devices;
 pub mod enterprises;
+pub mod forecast_models;
 pub mod job_runs;
 pub mod monitor_readings;
 pub mod notices;
