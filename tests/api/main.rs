@@ -12,6 +12,7 @@ mod ingest;
 mod notices;
 mod readings;
 mod registry;
+mod replicas;
 mod reports;
 mod sections;
 mod security;

@@ -194,6 +194,13 @@ pub struct SectionFixture {
 }
 
 impl TestApp {
+    /// The URL of this app's database (its SQLite file, or its PostgreSQL database), for another process
+    /// to open the same one.
+    pub fn database_url(&self) -> &str {
+        use secrecy::ExposeSecret;
+        self.settings.database_url.expose_secret()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

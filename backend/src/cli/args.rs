@@ -185,16 +185,24 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         into: Option<String>,
     },
-    /// Time Mann–Kendall (S, Var(S), Z, p) and the exact Theil–Sen slope on long 10-minute series with ties
-    /// and a weak trend, and compare them in the same run, on the same CSV files, with pymannkendall's
-    /// original_test and scipy's kendalltau and theilslopes
-    /// Time the nightly trend_analysis job on a nation's monthly totals (written straight into the roll-ups)
+    /// Time the nightly trend_analysis job on a nation's monthly totals (written straight into the
+    /// roll-ups), or with --scale station on automatic stations' four-hourly readings
     Trends {
+        /// national: monthly totals of --sections sections over --years; station: four-hourly readings
+        /// of --stations stations over --days
+        #[arg(long, value_enum, default_value_t = crate::bench_trends::Scale::National)]
+        scale: crate::bench_trends::Scale,
         #[arg(long, default_value_t = 3641)]
         sections: usize,
         /// Years of monthly totals per series (nine items a section)
         #[arg(long, default_value_t = 10)]
         years: u32,
+        /// Automatic stations at --scale station
+        #[arg(long, default_value_t = 2000)]
+        stations: usize,
+        /// Days of four-hourly readings per station and item at --scale station
+        #[arg(long, default_value_t = 365)]
+        days: u32,
         /// An empty database to build in [default: a temporary SQLite file]
         #[arg(long, value_name = "URL")]
         into: Option<String>,
@@ -203,6 +211,9 @@ pub enum BenchCommand {
         #[arg(long)]
         early_warning: bool,
     },
+    /// Time Mann–Kendall (S, Var(S), Z, p) and the exact Theil–Sen slope on long 10-minute series with ties
+    /// and a weak trend, and compare them in the same run, on the same CSV files, with pymannkendall's
+    /// original_test and scipy's kendalltau and theilslopes
     Trend {
         /// Series lengths
         #[arg(long, value_delimiter = ',', default_values_t = [20_000, 1_000_000])]

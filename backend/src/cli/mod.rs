@@ -37,9 +37,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging("warn");
             return crate::bench_hj212::run(*stations, *seconds, into.as_deref()).await;
         }
-        Command::Bench { action: BenchCommand::Trends { sections, years, into, early_warning } } => {
+        Command::Bench {
+            action: BenchCommand::Trends { scale, sections, years, stations, days, into, early_warning },
+        } => {
             init_logging("warn");
-            return crate::bench_trends::run(*sections, *years, into.as_deref(), *early_warning).await;
+            let size =
+                crate::bench_trends::Size { sections: *sections, years: *years, stations: *stations, days: *days };
+            return crate::bench_trends::run(*scale, size, into.as_deref(), *early_warning).await;
         }
         Command::Bench { action: BenchCommand::Trend { sizes, python, quadratic_max, out } } => {
             return crate::bench_trend::run(sizes, python, *quadratic_max, out.as_deref());
