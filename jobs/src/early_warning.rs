@@ -453,7 +453,7 @@ fn judge_section(ctx: &SectionContext, data: &PageData, t: &WarningThresholds, c
         let Some(warning) = assess(&inputs, t) else { continue };
         let newest = recent.last();
         let context = Facts { parameter: p, kind, target, newest, trend, forecast: fc };
-        let alert = newest.filter(|_| !only_worse_than_target(&warning)).and_then(|v| {
+        let alert = newest.filter(|_| opens_alert(&warning, t)).and_then(|v| {
             let class = v.class.or_else(|| p.classify(v.value, kind))?;
             Some(AlertFacts { parameter: p, value: v.value, class, sampled_at: v.sampled_at, target })
         });
@@ -647,6 +647,12 @@ fn only_worse_than_target(w: &Warning) -> bool {
     w.reasons.iter().all(|(_, r)| matches!(r, WarningReason::WorseThanTarget { .. }))
 }
 
+/// Whether a warning opens (or updates) an alert and tells the chief: from `notify_from` on, and not when
+/// its readings already alerted as exceedances.
+fn opens_alert(w: &Warning, t: &WarningThresholds) -> bool {
+    w.level >= t.notify_from && !only_worse_than_target(w)
+}
+
 /// What a warning's text and reasons name besides the warning itself.
 struct Facts<'a> {
     parameter: Parameter,
@@ -836,6 +842,22 @@ mod tests {
         let text = summary(&worse, &Facts { newest: Some(&newest(1.2)), trend: None, ..c });
         assert!(text.contains("为 IV 类，劣于目标 III 类 1 个类别"), "{text}");
         assert!(text.ends_with("NH3-N 1.2 mg/L, class IV, 1 class worse than the target III"), "{text}");
+    }
+
+    #[test]
+    fn a_warning_milder_than_notify_from_is_listed_but_tells_nobody() {
+        let t = WarningThresholds::default();
+        let trend = Warning {
+            level: WarningLevel::Blue,
+            reasons: vec![(WarningLevel::Blue, WarningReason::DeterioratingTrend)],
+        };
+        assert!(!opens_alert(&trend, &t), "blue is below the default notify_from (yellow)");
+        let near = Warning {
+            level: WarningLevel::Yellow,
+            reasons: vec![(WarningLevel::Yellow, WarningReason::ApproachingLimit { share: 0.9 })],
+        };
+        assert!(opens_alert(&near, &t));
+        assert!(opens_alert(&trend, &WarningThresholds { notify_from: WarningLevel::Blue, ..t }));
     }
 
     #[test]

@@ -264,6 +264,9 @@ pub struct WarningThresholds {
     pub forecast_probability: f64,
     /// The level an anomaly (unlike the station's own history) raises.
     pub anomaly: Option<WarningLevel>,
+    /// Warnings from this level on open an alert and tell the chief; milder ones are listed only (a blue
+    /// trend on water well within its limit is for the bureau's review, not a chief's phone).
+    pub notify_from: WarningLevel,
 }
 
 impl Default for WarningThresholds {
@@ -280,6 +283,7 @@ impl Default for WarningThresholds {
             forecast_breach: Some(WarningLevel::Blue),
             forecast_probability: 0.5,
             anomaly: Some(WarningLevel::Yellow),
+            notify_from: WarningLevel::Yellow,
         }
     }
 }
